@@ -1,0 +1,40 @@
+# Two commands on a fresh machine: `make run` and `make test`. See README.md.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
+
+.PHONY: run test bench lint fmt install lock clean
+
+$(STAMP): requirements.lock pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@rm -f $(VENV)/.installed-*
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	@touch $@
+
+install: $(STAMP)
+
+run: install
+	$(PY) -m platform_core.launcher run
+
+test: install
+	$(PY) -m platform_core.launcher test $(ARGS)
+
+bench: install
+	$(PY) -m platform_core.launcher bench $(ARGS)
+
+lint: install
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+fmt: install
+	$(PY) -m ruff format .
+	$(PY) -m ruff check --fix .
+
+# Re-resolve the pinned dependency set after editing pyproject.toml.
+lock: install
+	$(PY) -m pip install --quiet uv
+	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --python-version 3.11 --quiet -o requirements.lock
+
+clean:
+	rm -rf $(VENV) .data

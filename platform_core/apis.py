@@ -1,0 +1,85 @@
+"""Endpoints every host has: obtain a token, health and readiness."""
+
+from __future__ import annotations
+
+import logging
+
+from django.contrib.auth import authenticate
+from django.db import connection
+from django.http import HttpRequest, JsonResponse
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle
+from rest_framework.views import APIView
+
+from platform_core.authentication import token_issue
+from platform_core.errors import ApiError
+
+logger = logging.getLogger(__name__)
+
+
+class AuthThrottle(AnonRateThrottle):
+    scope = "auth"
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    email = serializers.EmailField()
+    password = serializers.CharField(max_length=256, trim_whitespace=False)
+
+
+class TokenObtainApi(APIView):
+    """Exchange e-mail and password for a token valid on this host only."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes = [AuthThrottle]
+
+    @extend_schema(
+        request=TokenRequestSerializer,
+        responses={200: inline_serializer("TokenResponse", {"token": serializers.CharField()})},
+    )
+    def post(self, request):
+        data = TokenRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = authenticate(
+            request,
+            username=data.validated_data["email"].lower(),
+            password=data.validated_data["password"],
+        )
+        if user is None or not _may_use_host(user, request):
+            raise ApiError("E-mail or password is wrong.", "invalid_credentials",
+                           status.HTTP_400_BAD_REQUEST)
+        return Response({"token": token_issue(user=user)})
+
+
+def _may_use_host(user, request) -> bool:
+    # Accounts live in one schema each; the role check guards against a misfiled account.
+    if request.tenant is None:
+        return user.role == "vendor"
+    return user.role in ("admin", "staff")
+
+
+def healthz(request: HttpRequest) -> JsonResponse:
+    return JsonResponse({"status": "ok"})
+
+
+def readyz(request: HttpRequest) -> JsonResponse:
+    failed = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except Exception as exc:  # noqa: BLE001 - any failure means "not ready"
+        failed["database"] = exc.__class__.__name__
+    try:
+        from platform_core.celery import app
+
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=2)
+    except Exception as exc:  # noqa: BLE001
+        failed["broker"] = exc.__class__.__name__
+    if failed:
+        logger.warning("not ready: %s", failed)
+        return JsonResponse({"status": "unavailable", "failed": failed}, status=503)
+    return JsonResponse({"status": "ok", "database": "ok", "broker": "ok"})

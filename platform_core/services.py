@@ -1,0 +1,59 @@
+"""Accounts: create users in the current schema, and send set-password links."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
+from django.core.mail import send_mail
+from django.db import transaction
+from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from platform_core.audit import audit
+from platform_core.models import User
+
+
+@transaction.atomic
+def user_create(
+    *,
+    email: str,
+    role: str,
+    password: str | None = None,
+    full_name: str = "",
+    acting_user: User | None = None,
+) -> User:
+    """Create an account in the current schema. Admins may use the Django admin pages."""
+    user = User.objects.create_user(
+        email=email,
+        password=password,
+        role=role,
+        full_name=full_name,
+        is_staff=role in (User.Role.ADMIN, User.Role.VENDOR),
+        is_superuser=role == User.Role.VENDOR,
+    )
+    audit(acting_user=acting_user, action="user.create", obj=user,
+          changes={"email": user.email, "role": role})
+    return user
+
+
+def set_password_url(*, user: User, base_url: str) -> str:
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    path = reverse("set-password", kwargs={"uidb64": uid, "token": token},
+                   urlconf=settings.ROOT_URLCONF)
+    return base_url.rstrip("/") + path
+
+
+def set_password_mail_send(*, user: User, base_url: str, organisation: str) -> None:
+    link = set_password_url(user=user, base_url=base_url)
+    send_mail(
+        subject=f"Ihr Zugang zum Virtuellen Bürgerbüro – {organisation}",
+        message=(
+            f"Guten Tag,\n\nfür Sie wurde ein Zugang zum Virtuellen Bürgerbüro von "
+            f"{organisation} eingerichtet.\nBitte legen Sie Ihr Passwort fest:\n\n{link}\n\n"
+            "Der Link ist drei Tage gültig.\n"
+        ),
+        from_email=None,
+        recipient_list=[user.email],
+    )

@@ -1,0 +1,278 @@
+"""Settings, read from the environment once (a `.env` file in the project root works too).
+
+Every integration switches on by the presence of its configuration. In production
+(`DJANGO_ENV=production`) the process refuses to start on an unsafe default; see
+`platform_core.checks_env.assert_production_safe`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import environ
+
+from platform_core.checks_env import assert_production_safe
+from platform_core.database import default_database_url
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DATA_DIR = BASE_DIR / ".data"
+
+env = environ.Env()
+environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+DJANGO_ENV = env.str("DJANGO_ENV", default="development")
+IS_PRODUCTION = DJANGO_ENV == "production"
+DEV_SECRET_KEY = "dev-insecure-secret-key-change-me"  # noqa: S105 - refused in production
+DEV_FIELD_ENCRYPTION_KEY = "dev-insecure-field-key-change-me"  # noqa: S105
+
+SECRET_KEY = env.str("SECRET_KEY", default=DEV_SECRET_KEY)
+FIELD_ENCRYPTION_KEY = env.str("FIELD_ENCRYPTION_KEY", default=DEV_FIELD_ENCRYPTION_KEY)
+DEBUG = env.bool("DEBUG", default=not IS_PRODUCTION)
+
+# Tenants live at <slug>.<PLATFORM_DOMAIN>; the vendor's public site at PLATFORM_DOMAIN itself.
+PLATFORM_DOMAIN = env.str("PLATFORM_DOMAIN", default="localhost").lower()
+PUBLIC_HOSTS = {PLATFORM_DOMAIN, f"www.{PLATFORM_DOMAIN}"}
+PLATFORM_SCHEME = env.str("PLATFORM_SCHEME", default="https" if IS_PRODUCTION else "http")
+PLATFORM_PORT = env.str("PLATFORM_PORT", default="" if IS_PRODUCTION else "8000")
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["*"])
+
+if IS_PRODUCTION:
+    assert_production_safe(
+        secret_key=SECRET_KEY,
+        debug=DEBUG,
+        field_encryption_key=FIELD_ENCRYPTION_KEY,
+        dev_secret_key=DEV_SECRET_KEY,
+        dev_field_key=DEV_FIELD_ENCRYPTION_KEY,
+    )
+
+# --- apps: the public schema holds vendor staff and municipalities; each tenant schema holds
+# everything of one municipality, including its own users, sessions and tokens. -----------
+SHARED_APPS = [
+    "django_tenants",
+    "platform_core",
+    "tenants",
+    "billing",
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.admin",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+]
+TENANT_APPS = [
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "django.contrib.sessions",
+    "django.contrib.admin",
+    "platform_core",
+    "offices",
+    "scheduling",
+    "videoconf",
+]
+INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
+
+TENANT_MODEL = "tenants.Municipality"
+TENANT_DOMAIN_MODEL = "tenants.Domain"
+# New municipalities are cloned from this template schema, kept current by `migrate_platform`.
+TENANT_BASE_SCHEMA = "tenant_template"
+TENANT_CREATION_FAKES_MIGRATIONS = True
+PUBLIC_SCHEMA_URLCONF = "platform_core.urls_public"
+ROOT_URLCONF = "platform_core.urls_tenant"
+DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
+TENANT_LIMIT_SET_CALLS = True
+
+AUTH_USER_MODEL = "platform_core.User"
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+LOGIN_URL = "login"
+
+MIDDLEWARE = [
+    "platform_core.middleware.HostTenantMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "platform_core.middleware.MunicipalityStatusMiddleware",
+]
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "platform_core.context_processors.platform",
+            ],
+        },
+    }
+]
+WSGI_APPLICATION = "platform_core.wsgi.application"
+ASGI_APPLICATION = "platform_core.asgi.application"
+
+# --- database: DATABASE_URL as is, else the embedded PostgreSQL under .data/postgres ----------
+DATABASES = {"default": env.db_url("DATABASE_URL", default=default_database_url(DATA_DIR))}
+DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
+DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
+DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", default="test_vbb")}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- cache: tenant-aware keys everywhere ----------------------------------------------------
+REDIS_CACHE_URL = env.str("REDIS_CACHE_URL", default="")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_CACHE_URL}
+        if REDIS_CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+CACHES["default"]["KEY_FUNCTION"] = "django_tenants.cache.make_key"
+CACHES["default"]["REVERSE_KEY_FUNCTION"] = "django_tenants.cache.reverse_key"
+
+# --- i18n: German by default, English available; times stored in UTC, shown in Berlin --------
+LANGUAGE_CODE = "de"
+LANGUAGES = [("de", "Deutsch"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+USE_I18N = True
+TIME_ZONE = "Europe/Berlin"
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if IS_PRODUCTION
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+WHITENOISE_USE_FINDERS = not IS_PRODUCTION
+MEDIA_ROOT = DATA_DIR / "media"
+
+# --- e-mail: development writes every mail as a file under .data/mail/ ---------------------
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.filebased.EmailBackend")
+EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(DATA_DIR / "mail"))
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Virtuelles Bürgerbüro <noreply@localhost>")
+
+# --- security ------------------------------------------------------------------------------
+SESSION_COOKIE_DOMAIN = None  # host-only: a municipality's cookie never reaches another host
+CSRF_COOKIE_DOMAIN = None
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = IS_PRODUCTION
+CSRF_COOKIE_SECURE = IS_PRODUCTION
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SECURE_HSTS_SECONDS = 31_536_000 if IS_PRODUCTION else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = IS_PRODUCTION
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if IS_PRODUCTION else None
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# Everything is served by us: no CDN, no remote fonts, no third-party scripts.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "media-src": ["'self'", "blob:"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'self'"],
+        "object-src": ["'none'"],
+    }
+}
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+if env.bool("FAST_PASSWORD_HASHER", default=False):
+    # Tests only: hashing with PBKDF2 at full strength would dominate the suite's run time.
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# --- API -----------------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "platform_core.authentication.HostBoundTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "platform_core.errors.api_exception_handler",
+    "DEFAULT_THROTTLE_RATES": {"auth": "20/min", "queue_join": "10/min"},
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Virtuelles Bürgerbüro API",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+
+# --- Celery (tenant-schemas-celery: every task runs in the schema it was sent from) ---------
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
+CELERY_BROKER_TRANSPORT_OPTIONS = (
+    {
+        "data_folder_in": str(DATA_DIR / "celery" / "queue"),
+        "data_folder_out": str(DATA_DIR / "celery" / "queue"),
+        "processed_folder": str(DATA_DIR / "celery" / "processed"),
+        "control_folder": str(DATA_DIR / "celery" / "control"),
+        "store_processed": False,
+    }
+    if CELERY_BROKER_URL.startswith("filesystem")
+    else {}
+)
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+CELERY_TIMEZONE = "Europe/Berlin"
+CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celery" / "beat-schedule")
+CELERY_BEAT_SCHEDULE: dict = {}  # filled by platform_core.celery from each app's tasks
+
+# --- integrations --------------------------------------------------------------------------
+STRIPE_API_KEY = env.str("STRIPE_API_KEY", default="")
+STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
+STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="")
+WEBEX_API_BASE = env.str("WEBEX_API_BASE", default="https://webexapis.com/v1")
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+
+# --- logging: every line carries its tenant --------------------------------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"tenant": {"()": "platform_core.logging.TenantContextFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s [%(schema_name)s] %(name)s: %(message)s"}
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["tenant"], "formatter": "plain"}
+    },
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+if SENTRY_DSN:
+    from platform_core.sentry import init_sentry
+
+    init_sentry(dsn=SENTRY_DSN, environment=DJANGO_ENV)

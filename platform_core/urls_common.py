@@ -1,0 +1,17 @@
+"""URLs every host has: health, token, language switch, OpenAPI of that host's own API."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from platform_core import apis
+
+
+def common_urlpatterns(urlconf: str) -> list:
+    return [
+        path("healthz", apis.healthz, name="healthz"),
+        path("readyz", apis.readyz, name="readyz"),
+        path("api/auth/token/", apis.TokenObtainApi.as_view(), name="api-token"),
+        path("api/schema/", SpectacularAPIView.as_view(urlconf=urlconf), name="schema"),
+        path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+        path("i18n/", include("django.conf.urls.i18n")),
+    ]

@@ -1,0 +1,12 @@
+"""Stable error codes of the tenants app; the API returns them as `code`."""
+
+SLUG_INVALID = "slug_invalid"
+SLUG_RESERVED = "slug_reserved"
+SLUG_TAKEN = "slug_taken"
+DOMAIN_INVALID = "domain_invalid"
+DOMAIN_TAKEN = "domain_taken"
+STATE_INVALID = "state_invalid"
+KIND_INVALID = "kind_invalid"
+NAME_REQUIRED = "name_required"
+ADMIN_EMAIL_INVALID = "admin_email_invalid"
+PLAN_INVALID = "plan_invalid"
