@@ -83,3 +83,19 @@ def readyz(request: HttpRequest) -> JsonResponse:
         logger.warning("not ready: %s", failed)
         return JsonResponse({"status": "unavailable", "failed": failed}, status=503)
     return JsonResponse({"status": "ok", "database": "ok", "broker": "ok"})
+
+
+class MeApi(APIView):
+    """The account behind the request's credentials, on this host."""
+
+    from rest_framework.permissions import IsAuthenticated
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=inline_serializer("Me", {
+        "email": serializers.EmailField(), "role": serializers.CharField(),
+        "municipality": serializers.CharField(allow_null=True)}))
+    def get(self, request):
+        tenant = request.tenant
+        return Response({"email": request.user.email, "role": request.user.role,
+                         "municipality": tenant.schema_name if tenant else None})

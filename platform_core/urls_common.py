@@ -11,6 +11,7 @@ def common_urlpatterns(urlconf: str) -> list:
         path("healthz", apis.healthz, name="healthz"),
         path("readyz", apis.readyz, name="readyz"),
         path("api/auth/token/", apis.TokenObtainApi.as_view(), name="api-token"),
+        path("api/auth/me/", apis.MeApi.as_view(), name="api-me"),
         path("api/schema/", SpectacularAPIView.as_view(urlconf=urlconf), name="schema"),
         path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
         path("i18n/", include("django.conf.urls.i18n")),

@@ -1,0 +1,134 @@
+"""Test plumbing shared by every test: two municipalities on their own hosts, clients bound to
+a host, and committed throw-away municipalities for concurrency tests.
+
+The session's municipalities are onboarded once per test database (kept with --reuse-db) by
+the real onboarding service; each test then runs inside a transaction that is rolled back.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connection
+from django.test import Client
+from django_tenants.utils import schema_context
+
+from platform_core.models import User
+from tenants.models import Municipality
+
+TENANTS = {
+    # slug: (name, state, kind) — Bavaria and Berlin differ on 6 January (Epiphany).
+    "alpha-stadt": ("Stadt Alpha", "BY", "town"),
+    "beta-kreis": ("Landkreis Beta", "BE", "county"),
+}
+PASSWORD = "test-password-1"  # noqa: S105
+
+
+@dataclass
+class TenantCtx:
+    tenant: Municipality
+    host: str
+    admin_email: str
+
+    @property
+    def slug(self) -> str:
+        return self.tenant.schema_name
+
+    def client(self, **extra) -> Client:
+        return Client(HTTP_HOST=self.host, **extra)
+
+    def schema(self):
+        return schema_context(self.slug)
+
+
+def _ensure_tenant(slug: str, name: str, state: str, kind: str) -> Municipality:
+    from tenants.services import OnboardingInput, municipality_onboard
+
+    connection.set_schema_to_public()
+    tenant = Municipality.objects.filter(schema_name=slug).first()
+    if tenant is None:
+        tenant = municipality_onboard(data=OnboardingInput(
+            slug=slug, name=name, state=state, kind=kind, domains=[],
+            admin_email=f"admin@{slug}.example.org", admin_password=PASSWORD))
+    return tenant
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """After pytest-django made (or reused) the test database: migrate the template schema
+    and every municipality, then make sure the session's municipalities and vendor exist."""
+    with django_db_blocker.unblock():
+        call_command("migrate_platform", verbosity=0)
+        for slug, (name, state, kind) in TENANTS.items():
+            _ensure_tenant(slug, name, state, kind)
+        connection.set_schema_to_public()
+        if not User.objects.filter(email="vendor@example.org").exists():
+            User.objects.create_user("vendor@example.org", PASSWORD, role="vendor",
+                                     is_staff=True, is_superuser=True)
+
+
+@pytest.fixture(autouse=True)
+def _public_schema_between_tests() -> Iterator[None]:
+    yield
+    if hasattr(connection, "set_schema_to_public"):
+        connection.set_schema_to_public()
+
+
+def _ctx(slug: str) -> TenantCtx:
+    connection.set_schema_to_public()
+    tenant = Municipality.objects.get(schema_name=slug)
+    return TenantCtx(tenant=tenant, host=f"{slug}.{settings.PLATFORM_DOMAIN}",
+                     admin_email=f"admin@{slug}.example.org")
+
+
+@pytest.fixture
+def tenant_a(db) -> TenantCtx:
+    return _ctx("alpha-stadt")
+
+
+@pytest.fixture
+def tenant_b(db) -> TenantCtx:
+    return _ctx("beta-kreis")
+
+
+@pytest.fixture
+def public_client(db) -> Client:
+    return Client(HTTP_HOST=settings.PLATFORM_DOMAIN)
+
+
+def api_token(client: Client, email: str, password: str = PASSWORD) -> str:
+    response = client.post("/api/auth/token/", {"email": email, "password": password},
+                           content_type="application/json")
+    assert response.status_code == 200, response.content
+    return response.json()["token"]
+
+
+@pytest.fixture
+def vendor_token(public_client) -> str:
+    return api_token(public_client, "vendor@example.org")
+
+
+_counter = itertools.count()
+
+
+@pytest.fixture
+def committed_tenant(django_db_blocker) -> Iterator[TenantCtx]:
+    """A municipality whose writes really commit (for tests with threads or processes).
+    Onboarded fresh from the template and dropped afterwards, so nothing leaks."""
+    slug = f"tmp-{os.getpid()}-{next(_counter)}-{uuid.uuid4().hex[:6]}"
+    with django_db_blocker.unblock():
+        tenant = _ensure_tenant(slug, "Temporäre Stadt", "BY", "town")
+        ctx = TenantCtx(tenant=tenant, host=f"{slug}.{settings.PLATFORM_DOMAIN}",
+                        admin_email=f"admin@{slug}.example.org")
+        try:
+            yield ctx
+        finally:
+            connection.set_schema_to_public()
+            Municipality.objects.get(pk=tenant.pk).delete(force_drop=True)
