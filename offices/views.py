@@ -1,6 +1,42 @@
-from django.http import HttpRequest, HttpResponse
+"""Citizen pages of a municipality: the office overview and one office."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
+
+from offices import selectors
+from offices.holidays import holiday_name
+
+WEEKDAYS = ["Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag"]
 
 
 def office_overview(request: HttpRequest) -> HttpResponse:
-    return render(request, "offices/overview.html", {"offices": []})
+    statuses = selectors.office_statuses(tenant=request.tenant)
+    return render(request, "offices/overview.html", {"statuses": statuses})
+
+
+def office_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    found = selectors.office_status_get(tenant=request.tenant, slug=slug)
+    if found is None:
+        raise Http404
+    office = found.office
+    week = []
+    windows = list(office.opening_windows.all())
+    for day, label in enumerate(WEEKDAYS):
+        day_windows = [w for w in windows if w.weekday == day]
+        week.append({"label": label, "windows": day_windows})
+    today = timezone.localdate()
+    closures = [c for c in office.closures.all() if c.end_date >= today]
+    upcoming_holidays = sorted(d for d in found.calendar.holidays
+                               if today <= d <= today.replace(year=today.year + 1))[:5]
+    can_join = (found.status != "closed" and office.video_enabled
+                and found.waiting_count < office.waiting_room_capacity)
+    return render(request, "offices/detail.html", {
+        "s": found, "office": office, "week": week, "closures": closures,
+        "services": [s for s in office.services.all() if s.is_active],
+        "holidays": [(d, holiday_name(request.tenant.state, d)) for d in upcoming_holidays],
+        "can_join": can_join,
+        "room_full": found.status != "closed" and office.video_enabled and not can_join,
+    })

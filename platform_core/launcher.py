@@ -122,7 +122,8 @@ def cmd_run(args: argparse.Namespace) -> int:
                               "--loglevel", "INFO", "--concurrency", "2", "--pool", "threads"],
                              env=env, cwd=ROOT),
             subprocess.Popen([sys.executable, "-m", "celery", "-A", "platform_core", "beat",
-                              "--loglevel", "INFO",
+                              "--loglevel", "INFO", "--scheduler",
+                              "tenant_schemas_celery.scheduler.TenantAwarePersistentScheduler",
                               "--schedule", str(DATA_DIR / "celery" / "beat-schedule")],
                              env=env, cwd=ROOT),
         ]

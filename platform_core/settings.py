@@ -248,7 +248,16 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TIMEZONE = "Europe/Berlin"
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celery" / "beat-schedule")
-CELERY_BEAT_SCHEDULE: dict = {}  # filled by platform_core.celery from each app's tasks
+# Entries without "tenant_schemas" run once in every municipality's schema
+# (tenant_schemas_celery.scheduler.TenantAwarePersistentScheduler, used by `make run`).
+CELERY_BEAT_SCHEDULE: dict = {
+    "expire-stale-presence": {"task": "offices.tasks.expire_stale_presence", "schedule": 60.0},
+}
+
+# --- product defaults ------------------------------------------------------------------------
+# An official whose console has not been seen for this long counts as away (no ghost "open").
+PRESENCE_STALE_MINUTES = env.int("PRESENCE_STALE_MINUTES", default=10)
+QUEUE_DEFAULT_SESSION_MINUTES = env.int("QUEUE_DEFAULT_SESSION_MINUTES", default=10)
 
 # --- integrations --------------------------------------------------------------------------
 STRIPE_API_KEY = env.str("STRIPE_API_KEY", default="")

@@ -76,6 +76,9 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 @pytest.fixture(autouse=True)
 def _public_schema_between_tests() -> Iterator[None]:
+    from django.core.cache import cache
+
+    cache.clear()  # throttling counters and cached pages must not leak between tests
     yield
     if hasattr(connection, "set_schema_to_public"):
         connection.set_schema_to_public()

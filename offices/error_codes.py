@@ -1,0 +1,10 @@
+"""Stable error codes of the offices app."""
+
+WINDOW_OVERLAP = "window_overlap"
+WINDOW_START_NOT_BEFORE_END = "window_start_not_before_end"
+WEEKDAY_OUT_OF_RANGE = "weekday_out_of_range"
+CLOSURE_END_BEFORE_START = "closure_end_before_start"
+OFFICE_SLUG_TAKEN = "office_slug_taken"
+SERVICE_SLUG_TAKEN = "service_slug_taken"
+SERVICE_NEEDS_A_MODE = "service_needs_a_mode"
+NOT_STAFF_OF_OFFICE = "not_staff_of_office"
