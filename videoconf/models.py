@@ -1,1 +1,79 @@
-"""Models of videoconf."""
+"""Video integration of one municipality and the video sessions opened for tickets and
+appointments. Secrets are stored encrypted (platform_core.crypto) and never serialised."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from platform_core.crypto import decrypt, encrypt
+
+
+class VideoIntegration(models.Model):
+    """At most one row per municipality schema; absent means the built-in provider."""
+
+    class Provider(models.TextChoices):
+        BUILTIN = "builtin", _("Built-in video (WebRTC)")
+        WEBEX = "webex", _("Cisco Webex")
+
+    singleton = models.BooleanField(default=True, unique=True, editable=False)
+    provider = models.CharField(max_length=10, choices=Provider.choices, default=Provider.BUILTIN)
+    client_id = models.CharField(max_length=200, blank=True)
+    client_secret_enc = models.TextField(blank=True)
+    refresh_token_enc = models.TextField(blank=True)
+    access_token_enc = models.TextField(blank=True)
+    access_token_expires_at = models.DateTimeField(null=True, blank=True)
+    refresh_token_expires_at = models.DateTimeField(null=True, blank=True)
+    host_email = models.EmailField(blank=True)
+    site_url = models.CharField(max_length=200, blank=True)
+    webhook_secret_enc = models.TextField(blank=True)
+    webhook_id = models.CharField(max_length=200, blank=True)
+    api_base = models.URLField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return self.provider
+
+    # Secrets: write-only accessors; the *_enc columns hold Fernet ciphertext.
+    def set_secret(self, name: str, value: str) -> None:
+        setattr(self, f"{name}_enc", encrypt(value))
+
+    def secret(self, name: str) -> str:
+        return decrypt(getattr(self, f"{name}_enc"))
+
+
+def new_room_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class VideoSession(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        LIVE = "live", _("In progress")
+        ENDED = "ended", _("Ended")
+
+    provider = models.CharField(max_length=10)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    # Provider's id (Webex meeting id) or empty for the built-in provider.
+    external_id = models.CharField(max_length=200, blank=True, db_index=True)
+    # Unguessable keys to the built-in room: one for the citizen, one for the official.
+    guest_key = models.CharField(max_length=64, unique=True, default=new_room_token)
+    host_key = models.CharField(max_length=64, unique=True, default=new_room_token)
+    host_url = models.URLField(max_length=1000, blank=True)
+    ticket = models.ForeignKey("scheduling.Ticket", null=True, blank=True,
+                               on_delete=models.SET_NULL, related_name="video_sessions")
+    appointment = models.ForeignKey("scheduling.Appointment", null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="video_sessions")
+    official = models.ForeignKey("offices.StaffMember", null=True, blank=True,
+                                 on_delete=models.SET_NULL, related_name="video_sessions")
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.provider}:{self.pk}"
