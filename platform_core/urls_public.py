@@ -1,6 +1,6 @@
 """The vendor's public host: product page, vendor console, vendor API, webhooks."""
 
-from django.urls import path
+from django.urls import include, path
 
 from platform_core.urls_common import common_urlpatterns
 from tenants import apis as tenant_apis
@@ -17,6 +17,7 @@ urlpatterns = [
          name="vendor-municipality"),
     path("api/platform/municipalities/", tenant_apis.MunicipalityListApi.as_view(),
          name="api-municipalities"),
+    path("webhooks/", include("videoconf.webhook_urls")),
     path("api/platform/municipalities/<slug:slug>/", tenant_apis.MunicipalityDetailApi.as_view(),
          name="api-municipality"),
 ]
