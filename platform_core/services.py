@@ -30,8 +30,7 @@ def user_create(
         role=role,
         full_name=full_name,
         is_staff=role in (User.Role.ADMIN, User.Role.VENDOR),
-        # Admins are superusers of their own schema only: the tenant boundary confines them.
-        is_superuser=role in (User.Role.ADMIN, User.Role.VENDOR),
+        is_superuser=role == User.Role.VENDOR,
     )
     audit(acting_user=acting_user, action="user.create", obj=user,
           changes={"email": user.email, "role": role})
