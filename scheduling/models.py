@@ -62,7 +62,11 @@ class Ticket(models.Model):
     call_count = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     called_at = models.DateTimeField(null=True, blank=True)
+    # The citizen opened the video (our join link or the provider's webhook): stops the
+    # no-show timer without changing the status.
+    joined_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
+    # When the ticket reached its final state (done, left, no_show or expired).
     finished_at = models.DateTimeField(null=True, blank=True)
     anonymised_at = models.DateTimeField(null=True, blank=True)
 
