@@ -29,7 +29,8 @@ class VideoIntegration(models.Model):
     host_email = models.EmailField(blank=True)
     site_url = models.CharField(max_length=200, blank=True)
     webhook_secret_enc = models.TextField(blank=True)
-    webhook_id = models.CharField(max_length=200, blank=True)
+    # Ids of the webhooks registered at Webex for this integration (replaced on every save).
+    webhook_ids = models.JSONField(default=list, blank=True)
     api_base = models.URLField(blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -42,6 +43,9 @@ class VideoIntegration(models.Model):
 
     def secret(self, name: str) -> str:
         return decrypt(getattr(self, f"{name}_enc"))
+
+    def has_secret(self, name: str) -> bool:
+        return bool(getattr(self, f"{name}_enc"))
 
 
 def new_room_token() -> str:
@@ -71,9 +75,50 @@ class VideoSession(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
+    guest_joined_at = models.DateTimeField(null=True, blank=True)
+    # Ended here, but ending it at the provider failed (Webex down): retried by a beat task.
+    remote_cleanup_pending = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [models.Index(fields=["remote_cleanup_pending"],
+                                condition=models.Q(remote_cleanup_pending=True),
+                                name="videosession_cleanup_pending")]
 
     def __str__(self) -> str:
         return f"{self.provider}:{self.pk}"
+
+    @property
+    def is_ended(self) -> bool:
+        return self.status == self.Status.ENDED
+
+
+class VideoSignal(models.Model):
+    """One WebRTC signalling message of the built-in room, from host or guest to the other.
+
+    Short-lived: a sender's older messages go when it says hello again (page reload), and all
+    of a session's messages go when the session ends."""
+
+    class Sender(models.TextChoices):
+        HOST = "host", _("Official")
+        GUEST = "guest", _("Citizen")
+
+    class Kind(models.TextChoices):
+        HELLO = "hello", "hello"
+        OFFER = "offer", "offer"
+        ANSWER = "answer", "answer"
+        CANDIDATE = "candidate", "candidate"
+        BYE = "bye", "bye"
+
+    session = models.ForeignKey(VideoSession, on_delete=models.CASCADE, related_name="signals")
+    sender = models.CharField(max_length=5, choices=Sender.choices)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    payload = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["session", "id"], name="videosignal_session_id")]
+
+    def __str__(self) -> str:
+        return f"{self.sender}:{self.kind}"

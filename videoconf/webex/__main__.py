@@ -34,6 +34,12 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
         default="dev-official@example.org",
         help="the app user's e-mail (integration) / shown by GET /people/me",
     )
+    parser.add_argument(
+        "--deliver-webhooks",
+        action="store_true",
+        help="POST signed webhook events to the registered targetUrls (meeting started/ended, "
+        "participant joined) when the fake's start/join links are followed",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log every request")
     return parser.parse_args(argv)
 
@@ -54,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
             f"WARNING: binding the fake to {args.host}; its control API is unauthenticated.",
             file=sys.stderr,
         )
-    fake = FakeWebex(args.host, args.port)
+    fake = FakeWebex(args.host, args.port, deliver_webhooks=args.deliver_webhooks)
     fake.start()
     fake.register_app(
         args.client_id,

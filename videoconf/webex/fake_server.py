@@ -313,10 +313,15 @@ class FakeWebex:
         *,
         site_url: str = "fake-site.webex.com",
         start_tolerance: float = 60.0,
+        deliver_webhooks: bool = False,
     ) -> None:
         self._host = host
         self._port = port
         self.site_url = site_url
+        # Like real Webex: POST signed events to the registered targetUrls when a meeting
+        # starts/ends or somebody joins/leaves through the fake's links (local development).
+        # Tests usually leave this off and post ``meeting_events(...)`` through their client.
+        self.deliver_webhooks = deliver_webhooks
         # Clients compute "now" a moment before we see it; real Webex rounds to the minute.
         self.start_tolerance = start_tolerance
         self._lock = threading.RLock()
@@ -616,6 +621,68 @@ class FakeWebex:
                 wid for wid, hook in self._webhooks.items()
                 if hook.data["resource"] == resource and hook.data["event"] in (event, "all")
             ]  # fmt: skip
+
+    def org_webhooks_for(self, org_id: str, resource: str, event: str) -> list[str]:
+        """Like ``webhooks_for``, limited to one organisation (Webex never crosses orgs)."""
+        with self._lock:
+            return [
+                wid for wid, hook in self._webhooks.items()
+                if hook.org_id == org_id and hook.data["resource"] == resource
+                and hook.data["event"] in (event, "all")
+            ]  # fmt: skip
+
+    def meeting_events(
+        self, meeting_id: str, event: str
+    ) -> list[tuple[str, bytes, dict[str, str]]]:
+        """``(targetUrl, body, headers)`` of every signed delivery Webex would make for the
+        ``meetings``/``event`` (``started``, ``ended``) of this meeting."""
+        with self._lock:
+            org_id = self._meetings[meeting_id].org_id
+        data = self.meeting_event_data(meeting_id)
+        return self._deliveries(org_id, "meetings", event, data)
+
+    def participant_events(
+        self, meeting_id: str, participant_id: str, event: str
+    ) -> list[tuple[str, bytes, dict[str, str]]]:
+        """Deliveries for ``meetingParticipants``/``event`` (``joined``, ``left``)."""
+        with self._lock:
+            org_id = self._meetings[meeting_id].org_id
+        data = self.participant_event_data(meeting_id, participant_id)
+        return self._deliveries(org_id, "meetingParticipants", event, data)
+
+    def _deliveries(
+        self, org_id: str, resource: str, event: str, data: dict[str, Any]
+    ) -> list[tuple[str, bytes, dict[str, str]]]:
+        out = []
+        for webhook_id in self.org_webhooks_for(org_id, resource, event):
+            # The envelope names the webhook's own event ("all" hooks get the concrete one).
+            body, headers = self.build_webhook_event(webhook_id, data)
+            envelope = json.loads(body)
+            if envelope["event"] != event:
+                envelope["event"] = event
+                body = json.dumps(envelope, separators=(",", ":")).encode()
+                with self._lock:
+                    secret = self._webhooks[webhook_id].data.get("secret")
+                if secret:
+                    headers["X-Spark-Signature"] = sign_webhook_body(body, secret)
+            out.append((envelope["targetUrl"], body, headers))
+        return out
+
+    def _emit(self, deliveries: list[tuple[str, bytes, dict[str, str]]]) -> None:
+        """Deliver in the background when ``deliver_webhooks`` is on (never blocks the API)."""
+        if not self.deliver_webhooks or not deliveries:
+            return
+
+        def run() -> None:
+            import httpx  # local: the fake itself must not need httpx to serve
+
+            for target, body, headers in deliveries:
+                try:
+                    httpx.post(target, content=body, headers=headers, timeout=5.0)
+                except httpx.HTTPError as exc:
+                    logger.warning("fake Webex could not deliver to %s: %r", target, exc)
+
+        threading.Thread(target=run, daemon=True, name="fake-webex-webhooks").start()
 
     def meeting_event_data(self, meeting_id: str) -> dict[str, Any]:
         """``data`` of a ``meetings`` webhook event for this meeting."""
@@ -989,8 +1056,14 @@ class FakeWebex:
         return _Response(200, {**meeting.data, "meetingSeriesId": meeting.data["id"]})
 
     def _h_delete_meeting(self, ctx: _Ctx, params: dict[str, str]) -> _Response:
-        self._owned_meeting(_app(ctx), params["meetingId"])
+        meeting = self._owned_meeting(_app(ctx), params["meetingId"])
+        ended = []
+        if meeting.data["state"] == "inProgress" and self.deliver_webhooks:
+            # Deleting a running meeting ends it for everybody, which Webex reports.
+            meeting.data["state"] = "ended"
+            ended = self.meeting_events(params["meetingId"], "ended")
         del self._meetings[params["meetingId"]]
+        self._emit(ended)
         return _Response(204)
 
     def _h_join_meeting(self, ctx: _Ctx, _params: dict[str, str]) -> _Response:
@@ -1090,11 +1163,17 @@ class FakeWebex:
             if not isinstance(participant_id, str):
                 raise ApiError(400, MSG_INVALID_ITEMS, ["Each item needs a participantId."])
             targets.append(self._find_participant(app, participant_id))
+        events: list[tuple[str, bytes, dict[str, str]]] = []
         for participant in targets:
             # Admitting somebody already inside is harmless, as a double click must be.
             if participant["state"] == "lobby":
                 participant["state"] = "joined"
                 participant["joinedTime"] = _iso_utc(self.now_dt())
+                if self.deliver_webhooks:
+                    events += self.participant_events(
+                        participant["meetingId"], participant["id"], "joined"
+                    )
+        self._emit(events)
         return _Response(204)
 
     def _find_participant(self, app: FakeApp, participant_id: str) -> dict[str, Any]:
@@ -1246,16 +1325,23 @@ class FakeWebex:
                 return _html(404, "Meeting not found", "This meeting does not exist (anymore).")
             if link.expires_at <= self.now():
                 return _html(410, "Link expired", "Please request a new link.")
+            events: list[tuple[str, bytes, dict[str, str]]] = []
             if link.role == "host":
+                if meeting.data["state"] != "inProgress" and self.deliver_webhooks:
+                    meeting.data["state"] = "inProgress"
+                    events += self.meeting_events(link.meeting_id, "started")
                 meeting.data["state"] = "inProgress"
                 state = "joined"
             else:
                 lobby = meeting.data["unlockedMeetingJoinSecurity"] == "allowJoinWithLobby"
                 state = "lobby" if lobby else "joined"
-            self._add_participant(
+            participant = self._add_participant(
                 meeting, link.display_name, link.email, state=state, host=link.role == "host"
             )
+            if state == "joined" and self.deliver_webhooks:
+                events += self.participant_events(link.meeting_id, participant["id"], "joined")
             title = meeting.data["title"]
+        self._emit(events)
         text = f"You joined “{title}” as {link.display_name} ({link.role}). " + (
             "Please wait until the host admits you." if state == "lobby" else ""
         )
