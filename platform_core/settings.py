@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 from platform_core.checks_env import assert_production_safe
 from platform_core.database import default_database_url
@@ -219,6 +220,9 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "platform_core.errors.api_exception_handler",
     "DEFAULT_THROTTLE_RATES": {"auth": "20/min", "queue_join": "10/min"},
+    # Throttles key on the client address: REMOTE_ADDR, or the address NUM_PROXIES trusted
+    # proxies put into X-Forwarded-For. Unset, DRF would trust a client-sent header as is.
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SPECTACULAR_SETTINGS = {
@@ -252,12 +256,23 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celery" / "beat-schedule")
 # (tenant_schemas_celery.scheduler.TenantAwarePersistentScheduler, used by `make run`).
 CELERY_BEAT_SCHEDULE: dict = {
     "expire-stale-presence": {"task": "offices.tasks.expire_stale_presence", "schedule": 60.0},
+    "queue-no-show-timeout": {"task": "scheduling.queue_tasks.expire_no_shows", "schedule": 60.0},
+    "queue-expire-at-closing": {"task": "scheduling.queue_tasks.expire_at_closing",
+                                "schedule": 60.0},
+    "purge-personal-data": {"task": "scheduling.queue_tasks.purge_personal_data",
+                            "schedule": crontab(hour=3, minute=15)},
     "video-remote-cleanup": {"task": "videoconf.tasks.retry_remote_cleanup", "schedule": 300.0},
 }
 
 # --- product defaults ------------------------------------------------------------------------
 # An official whose console has not been seen for this long counts as away (no ghost "open").
 PRESENCE_STALE_MINUTES = env.int("PRESENCE_STALE_MINUTES", default=10)
+# No new video tickets for an official whose appointment starts within this many minutes.
+QUEUE_APPOINTMENT_GUARD_MINUTES = env.int("QUEUE_APPOINTMENT_GUARD_MINUTES", default=10)
+# A called citizen who has not joined the video after this long becomes a no-show.
+QUEUE_NO_SHOW_MINUTES = env.int("QUEUE_NO_SHOW_MINUTES", default=5)
+# Lifetime of the per-office queue snapshot behind the citizens' status polling (seconds).
+QUEUE_SNAPSHOT_SECONDS = env.int("QUEUE_SNAPSHOT_SECONDS", default=1)
 QUEUE_DEFAULT_SESSION_MINUTES = env.int("QUEUE_DEFAULT_SESSION_MINUTES", default=10)
 
 # --- integrations --------------------------------------------------------------------------

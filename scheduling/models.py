@@ -29,7 +29,11 @@ class TicketCounter(models.Model):
     last = models.PositiveIntegerField(default=0)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["office", "day"], name="one_counter_per_day")]
+        constraints = [models.UniqueConstraint(fields=["office", "day"],
+                                               name="one_counter_per_day")]
+
+    def __str__(self) -> str:
+        return f"{self.office_id} {self.day}: {self.last}"
 
 
 class Ticket(models.Model):

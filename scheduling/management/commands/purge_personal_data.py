@@ -1,0 +1,40 @@
+"""`manage.py purge_personal_data`: anonymise citizen data past each municipality's retention
+period (CONTRACT.md §2) and print what was removed, per municipality."""
+
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand
+from django.db import connection
+from django_tenants.utils import get_public_schema_name
+
+from scheduling.purge import personal_data_purge
+from tenants.models import Municipality
+
+
+class Command(BaseCommand):
+    help = "Anonymise tickets and appointments older than each municipality's retention period."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--tenant", action="append", dest="tenants", metavar="SLUG",
+                            help="only this municipality (repeatable)")
+
+    def handle(self, *args, tenants=None, **options) -> None:
+        connection.set_schema_to_public()
+        qs = Municipality.objects.exclude(schema_name=get_public_schema_name()).order_by(
+            "schema_name")
+        if tenants:
+            qs = qs.filter(schema_name__in=tenants)
+        total_tickets = total_appointments = 0
+        for municipality in qs:
+            connection.set_tenant(municipality)
+            try:
+                result = personal_data_purge(retention_days=municipality.data_retention_days)
+            finally:
+                connection.set_schema_to_public()
+            total_tickets += result.tickets
+            total_appointments += result.appointments
+            self.stdout.write(
+                f"{municipality.schema_name}: {result.tickets} tickets and "
+                f"{result.appointments} appointments anonymised "
+                f"(older than {municipality.data_retention_days} days)")
+        self.stdout.write(f"total: {total_tickets} tickets, {total_appointments} appointments")

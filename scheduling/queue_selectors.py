@@ -1,0 +1,305 @@
+"""Reads of the virtual waiting room: a citizen's position and wait, an office's queue, the
+official's guard against calling video tickets right before an appointment.
+
+The citizen's status endpoint is polled by every waiting citizen every two seconds, so it must
+be cheap. Everything the citizens of one office share - the order of the waiting tickets and
+the inputs of the waiting-time estimate - is one *snapshot* per office, cached for
+`QUEUE_SNAPSHOT_SECONDS` (default 1 s) under a tenant-aware key (the cache's KEY_FUNCTION is
+`django_tenants.cache.make_key`, so office 3 of one municipality never meets office 3 of
+another). Every write to an office's queue deletes the snapshot (right away and again after
+commit), so a citizen's position normally moves on the very next poll; the short lifetime
+bounds staleness when the cache is per process (no shared Redis) or when a reader re-filled
+the snapshot from data read just before a commit. A status request then costs one indexed
+query (the ticket by its token hash) plus a cache read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.db.models import Q
+from django.utils import timezone
+
+from offices.models import Office, StaffMember
+from scheduling.models import Appointment, Ticket, hash_secret
+from scheduling.wait_estimate import estimate_wait_minutes
+from tenants.models import Municipality
+
+HISTORY_DAYS = 7
+HISTORY_SAMPLES = 20
+MAX_TOKEN_LENGTH = 100
+ACTIVE = (Ticket.Status.WAITING, Ticket.Status.CALLED, Ticket.Status.IN_SESSION)
+FINAL = (Ticket.Status.DONE, Ticket.Status.LEFT, Ticket.Status.EXPIRED, Ticket.Status.NO_SHOW)
+
+
+# --- the municipality and its local time ---------------------------------------------------
+
+def current_municipality() -> Municipality:
+    """The municipality whose schema is active. Requests and Celery tasks set the real row;
+    `schema_context` (tests, management commands) only knows the schema name."""
+    tenant = getattr(connection, "tenant", None)
+    if isinstance(tenant, Municipality):
+        return tenant
+    return Municipality.objects.get(schema_name=connection.schema_name)
+
+
+def local_tz(tenant: Municipality | None = None) -> ZoneInfo:
+    tenant = tenant or current_municipality()
+    return ZoneInfo(tenant.time_zone or settings.TIME_ZONE)
+
+
+def local_day(moment: datetime, tenant: Municipality | None = None) -> date:
+    """The municipality's calendar date at `moment`: ticket numbers restart on it."""
+    return moment.astimezone(local_tz(tenant)).date()
+
+
+def local_day_bounds(day: date, tenant: Municipality | None = None) -> tuple[datetime, datetime]:
+    """[midnight, next midnight) of a local day as aware datetimes: 23 or 25 hours long on
+    the days the clocks change."""
+    tz = local_tz(tenant)
+    start = datetime.combine(day, datetime.min.time(), tzinfo=tz)
+    end = datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=tz)
+    return start, end
+
+
+def booking_url(*, office_slug: str, service_slug: str | None = None, name: str = "",
+                email: str = "") -> str:
+    """The office's booking page, prefilled with what the citizen already told us."""
+    params = {k: v for k, v in (("service", service_slug), ("name", name), ("email", email)) if v}
+    query = f"?{urlencode(params)}" if params else ""
+    return f"/offices/{office_slug}/book/{query}"
+
+
+def join_path(token: str) -> str:
+    return f"/queue/{token}/join/"
+
+
+# --- the per-office snapshot ----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class QueueSnapshot:
+    office_id: int
+    office_slug: str
+    office_name: str
+    office_status: str  # open, busy or closed (offices.selectors)
+    open_until: datetime | None
+    waiting_ids: tuple[int, ...]
+    history: tuple[float, ...]
+    serving_officials: int
+    free_officials: int
+    default_minutes: float
+    positions: dict[int, int] = field(default_factory=dict, compare=False)
+
+    def people_ahead(self, ticket_id: int) -> int | None:
+        return self.positions.get(ticket_id)
+
+    def estimate(self, people_ahead: int) -> int | None:
+        """Minutes until the citizen with `people_ahead` people before them is called.
+
+        The wait depends on how fast the sessions *ahead* end, so the office's typical
+        session length is used (recent finished sessions of this office, pulled towards the
+        average configured length of its video services while there is little history),
+        divided among the officials serving video now; officials idle right now take the
+        first citizens at once. None while nobody serves video: unknown, not infinite.
+        See scheduling/wait_estimate.py for the model."""
+        if self.office_status == "closed":
+            return None
+        return estimate_wait_minutes(
+            list(self.history), officials_serving=self.serving_officials,
+            people_ahead=people_ahead, default_minutes=self.default_minutes,
+            officials_free=min(self.free_officials, self.serving_officials))
+
+
+def _snapshot_key(office_id: int) -> str:
+    return f"queue:snapshot:{office_id}"
+
+
+def queue_snapshot_invalidate(office_id: int) -> None:
+    cache.delete(_snapshot_key(office_id))
+
+
+def _history(office_id: int, now: datetime) -> tuple[float, ...]:
+    """Minutes of this office's latest finished sessions, oldest first."""
+    rows = (Ticket.objects.filter(office_id=office_id, status=Ticket.Status.DONE,
+                                  started_at__isnull=False,
+                                  finished_at__gte=now - timedelta(days=HISTORY_DAYS))
+            .order_by("-finished_at").values_list("started_at", "finished_at")[:HISTORY_SAMPLES])
+    return tuple(reversed([(end - start).total_seconds() / 60 for start, end in rows]))
+
+
+def _default_minutes(office: Office) -> float:
+    video = [s.duration_minutes for s in office.services.all() if s.is_active and s.offers_video]
+    if video:
+        return sum(video) / len(video)
+    return float(settings.QUEUE_DEFAULT_SESSION_MINUTES)
+
+
+def _build_snapshot(office_id: int, now: datetime) -> QueueSnapshot | None:
+    from offices.selectors import office_status_get
+
+    slug = Office.objects.filter(pk=office_id).values_list("slug", flat=True).first()
+    if slug is None:
+        return None
+    found = office_status_get(tenant=current_municipality(), slug=slug, now=now,
+                              with_services=True)
+    if found is None:
+        return None
+    # Status, presence counts and calendar come from the offices app, as on the office page.
+    waiting = tuple(Ticket.objects.filter(office_id=office_id, status=Ticket.Status.WAITING)
+                    .order_by("created_at", "id").values_list("id", flat=True))
+    return QueueSnapshot(
+        office_id=office_id, office_slug=found.office.slug, office_name=found.office.name,
+        office_status=found.status, open_until=found.open_until, waiting_ids=waiting,
+        history=_history(office_id, now), serving_officials=found.serving_officials,
+        free_officials=found.free_officials, default_minutes=_default_minutes(found.office),
+        positions={ticket_id: index for index, ticket_id in enumerate(waiting)},
+    )
+
+
+def queue_snapshot(*, office_id: int, now: datetime | None = None,
+                   fresh: bool = False) -> QueueSnapshot | None:
+    key = _snapshot_key(office_id)
+    snapshot = None if fresh else cache.get(key)
+    if snapshot is None:
+        snapshot = _build_snapshot(office_id, now or timezone.now())
+        if snapshot is not None:
+            cache.set(key, snapshot, settings.QUEUE_SNAPSHOT_SECONDS)
+    return snapshot
+
+
+# --- citizens ---------------------------------------------------------------------------------
+
+def ticket_by_token(token: str, *, for_update: bool = False) -> Ticket | None:
+    """The ticket whose secret is `token` (only its hash is stored), or None."""
+    if not token or len(token) > MAX_TOKEN_LENGTH:
+        return None
+    qs = Ticket.objects.select_related("office", "service")
+    if for_update:
+        qs = qs.select_for_update(of=("self",))
+    return qs.filter(token_hash=hash_secret(token)).first()
+
+
+STATUS_FIELDS = ("id", "office_id", "number", "status", "service__name", "service__slug",
+                 "name", "email", "called_at")
+
+
+def ticket_status(*, token: str, now: datetime | None = None) -> dict | None:
+    """What a citizen sees about their own ticket (CONTRACT.md §3), or None for an unknown
+    token. Never anything of another citizen: only counts of the people ahead."""
+    if not token or len(token) > MAX_TOKEN_LENGTH:
+        return None
+    row = Ticket.objects.filter(token_hash=hash_secret(token)).values(*STATUS_FIELDS).first()
+    if row is None:
+        return None
+    snapshot = queue_snapshot(office_id=row["office_id"], now=now)
+    if snapshot is None:
+        return None
+    status = row["status"]
+    people_ahead = snapshot.people_ahead(row["id"]) if status == Ticket.Status.WAITING else None
+    if status == Ticket.Status.WAITING and people_ahead is None:
+        # Joined after the snapshot was taken (its invalidation not yet visible): rebuild.
+        snapshot = queue_snapshot(office_id=row["office_id"], now=now, fresh=True)
+        people_ahead = snapshot.people_ahead(row["id"]) if snapshot else None
+        if people_ahead is None:
+            people_ahead = len(snapshot.waiting_ids) if snapshot else 0
+    if status == Ticket.Status.WAITING:
+        estimate = snapshot.estimate(people_ahead)
+    elif status in (Ticket.Status.CALLED, Ticket.Status.IN_SESSION):
+        estimate = 0
+    else:
+        estimate = None
+    return {
+        "number": row["number"],
+        "office": snapshot.office_slug,
+        "office_name": snapshot.office_name,
+        "office_status": snapshot.office_status,
+        "service": row["service__name"],
+        "status": status,
+        "position": people_ahead + 1 if people_ahead is not None else None,
+        "people_ahead": people_ahead,
+        "estimated_wait_minutes": estimate,
+        "join_url": join_path(token) if status in (Ticket.Status.CALLED,
+                                                   Ticket.Status.IN_SESSION) else None,
+        "booking_url": booking_url(office_slug=snapshot.office_slug,
+                                   service_slug=row["service__slug"], name=row["name"],
+                                   email=row["email"]),
+        "called_at": row["called_at"].isoformat() if row["called_at"] else None,
+    }
+
+
+# --- officials -------------------------------------------------------------------------------
+
+def staff_member_for(user) -> StaffMember | None:
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return (StaffMember.objects.select_related("user").prefetch_related("offices")
+            .filter(user=user).first())
+
+
+def offices_visible_to(*, user, member: StaffMember | None) -> list[Office]:
+    """Officials see the offices they belong to; municipal admins see every office."""
+    if getattr(user, "role", "") == "admin":
+        return list(Office.objects.all())
+    return list(member.offices.all()) if member is not None else []
+
+
+def member_belongs_to(member: StaffMember | None, office_id: int) -> bool:
+    return member is not None and member.offices.filter(pk=office_id).exists()
+
+
+def appointment_due(*, member: StaffMember, now: datetime | None = None) -> Appointment | None:
+    """The official's appointment (or blocked time) that starts within
+    QUEUE_APPOINTMENT_GUARD_MINUTES or is running now. While there is one, the official is
+    not offered new video tickets: a queue call would run into it. The issue names in-person
+    appointments; a video appointment or a block collides just the same, so all count."""
+    now = now or timezone.now()
+    guard = timedelta(minutes=settings.QUEUE_APPOINTMENT_GUARD_MINUTES)
+    return (Appointment.objects.filter(
+        official=member, status__in=[Appointment.Status.BOOKED, Appointment.Status.IN_SESSION],
+        start__lt=now + guard, end__gt=now).order_by("start").first())
+
+
+def office_queue(*, office: Office) -> dict[str, list[Ticket]]:
+    """The office's waiting line (oldest first) and the tickets being handled now."""
+    tickets = list(Ticket.objects.filter(office=office, status__in=ACTIVE)
+                   .select_related("service", "official__user").order_by("created_at", "id"))
+    return {
+        "waiting": [t for t in tickets if t.status == Ticket.Status.WAITING],
+        "active": [t for t in tickets if t.status != Ticket.Status.WAITING],
+    }
+
+
+def member_active_tickets(*, member: StaffMember) -> list[Ticket]:
+    """The official's called and running tickets, each with `host_url`, the official's link
+    into its open video session ("" when there is none)."""
+    from videoconf.models import VideoSession
+
+    tickets = list(Ticket.objects.filter(
+        official=member, status__in=[Ticket.Status.CALLED, Ticket.Status.IN_SESSION])
+        .select_related("office", "service").order_by("called_at"))
+    sessions = {s.ticket_id: s for s in VideoSession.objects.filter(ticket__in=tickets)
+                .exclude(status=VideoSession.Status.ENDED).order_by("created_at")}
+    for ticket in tickets:
+        session = sessions.get(ticket.pk)
+        ticket.host_url = session.host_url if session else ""
+    return tickets
+
+
+def recent_no_shows(*, member: StaffMember, now: datetime | None = None) -> list[Ticket]:
+    """Today's no-shows of this official, so they can call them again."""
+    now = now or timezone.now()
+    start, _end = local_day_bounds(local_day(now))
+    return list(Ticket.objects.filter(official=member, status=Ticket.Status.NO_SHOW,
+                                      finished_at__gte=start)
+                .select_related("office", "service").order_by("-finished_at")[:10])
+
+
+def servable_filter(member: StaffMember) -> Q:
+    """Tickets this official may take: no service named, or a service they serve."""
+    return Q(service__isnull=True) | Q(service__in=member.services.values("pk"))

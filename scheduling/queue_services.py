@@ -1,0 +1,527 @@
+"""Writes of the virtual waiting room.
+
+Lifecycle of a ticket (each transition stamps its moment; the final states stamp
+`finished_at`)::
+
+    waiting --call--> called --start--> in_session --complete--> done
+       |                |  \\--no-show (timer or official)--> no_show --recall--> called
+       |                |--recall--> called (announced again, timer restarts)
+       |--leave-->left  |--leave--> left
+       |--closing--> expired
+    waiting / called / in_session --transfer--> waiting (in another office, new number)
+
+Concurrency is the database's job: the number comes from one upsert of the office's
+TicketCounter row (`... SET last = last + 1 RETURNING last`), which also serialises the
+joins of one office so the capacity check cannot be raced; call-next claims the oldest
+servable ticket with `SELECT ... FOR UPDATE SKIP LOCKED`, so two officials never get the
+same ticket and never wait for each other. Video providers talk to the network, so sessions
+are opened *after* the claim has committed; if that fails the claim is undone and the ticket
+is back at its old place (the order is `created_at`, which never changes).
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from rest_framework import status as http
+
+from offices.models import Mode, Office, Service, StaffMember
+from offices.services import presence_set
+from platform_core.audit import audit
+from platform_core.errors import ApiError
+from platform_core.models import User
+from scheduling import error_codes
+from scheduling.models import Ticket, TicketCounter, hash_secret
+from scheduling.queue_selectors import (
+    appointment_due,
+    booking_url,
+    current_municipality,
+    local_day,
+    local_tz,
+    queue_snapshot_invalidate,
+    servable_filter,
+)
+from videoconf.models import VideoSession
+from videoconf.services import (
+    VideoProviderError,
+    video_session_end,
+    video_session_guest_url,
+    video_session_open,
+)
+
+logger = logging.getLogger(__name__)
+S = Ticket.Status
+
+
+@dataclass
+class CallResult:
+    ticket: Ticket
+    session: VideoSession
+
+    @property
+    def host_url(self) -> str:
+        return self.session.host_url
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+def _invalidate(office_id: int) -> None:
+    # Now (the next read in this transaction, and tests without commits, see it) and after
+    # commit (a reader may have re-filled the snapshot from pre-commit data meanwhile).
+    queue_snapshot_invalidate(office_id)
+    transaction.on_commit(lambda: queue_snapshot_invalidate(office_id))
+
+
+def _next_number(*, office: Office, day) -> tuple[int, str]:
+    """The next number of the office's day. One upsert: the counter row stays locked until
+    the surrounding transaction ends, so concurrent joins of one office queue up here and a
+    number is never handed out twice; a rolled-back join gives its number back."""
+    table = TicketCounter._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (office_id, day, last) VALUES (%s, %s, 1) "  # noqa: S608
+            f"ON CONFLICT (office_id, day) DO UPDATE SET last = {table}.last + 1 "
+            "RETURNING last",
+            [office.pk, day],
+        )
+        sequence = cursor.fetchone()[0]
+    return sequence, f"{office.prefix}-{sequence:03d}"
+
+
+def _refuse(message: str, code: str, *, office: Office, service: Service | None = None,
+            name: str = "", email: str = "", status_code: int = http.HTTP_409_CONFLICT) -> None:
+    raise ApiError(message, code, status_code, extra={"booking_url": booking_url(
+        office_slug=office.slug, service_slug=service.slug if service else None,
+        name=name, email=email)})
+
+
+def _locked(ticket: Ticket) -> Ticket:
+    locked = (Ticket.objects.select_for_update(of=("self",)).select_related("office", "service")
+              .filter(pk=ticket.pk).first())
+    if locked is None:
+        raise ApiError("This ticket no longer exists.", error_codes.TICKET_NOT_FOUND,
+                       http.HTTP_404_NOT_FOUND)
+    return locked
+
+
+def _require(ticket: Ticket, allowed: tuple[str, ...], action: str) -> None:
+    if ticket.status not in allowed:
+        raise ApiError(
+            f"Ticket {ticket.number} is {ticket.status}; cannot {action} it.",
+            error_codes.INVALID_TRANSITION, http.HTTP_409_CONFLICT,
+            extra={"status": ticket.status})
+
+
+def _member_of_user(user: User | None) -> StaffMember | None:
+    if user is None or not getattr(user, "pk", None):
+        return None
+    return StaffMember.objects.filter(user=user).first()
+
+
+def require_member(user: User) -> StaffMember:
+    member = _member_of_user(user)
+    if member is None:
+        raise ApiError("This account is not an official of an office.",
+                       error_codes.NOT_AN_OFFICIAL, http.HTTP_403_FORBIDDEN)
+    return member
+
+
+def require_member_of_office(user: User | None, office_id: int) -> StaffMember | None:
+    """Officials act only on the queues of offices they belong to (admins too: acting on a
+    citizen's case needs a seat in that office). `None` is the system (tasks, webhooks)."""
+    if user is None:
+        return None
+    member = require_member(user)
+    if not member.offices.filter(pk=office_id).exists():
+        raise ApiError("You do not belong to this office.", error_codes.NOT_STAFF_OF_OFFICE,
+                       http.HTTP_403_FORBIDDEN)
+    return member
+
+
+def _audit(user: User | None, action: str, ticket: Ticket, before: str, **extra) -> None:
+    # No personal data in the audit trail: it outlives the retention period of tickets.
+    audit(acting_user=user, action=f"ticket.{action}", obj=ticket,
+          changes={"number": ticket.number, "status": [before, ticket.status], **extra})
+
+
+def _session_minutes(ticket: Ticket) -> int:
+    if ticket.service is not None:
+        return ticket.service.duration_minutes
+    return settings.QUEUE_DEFAULT_SESSION_MINUTES
+
+
+def _open_sessions(ticket_id: int) -> list[VideoSession]:
+    return list(VideoSession.objects.filter(ticket_id=ticket_id)
+                .exclude(status=VideoSession.Status.ENDED))
+
+
+def _end_sessions_after_commit(ticket_id: int) -> None:
+    def end() -> None:
+        for session in _open_sessions(ticket_id):
+            try:
+                video_session_end(session=session)
+            except VideoProviderError:
+                # The session is marked ended locally anyway; the provider's meeting expires.
+                logger.warning("ending video session %s failed", session.pk, exc_info=True)
+
+    transaction.on_commit(end)
+
+
+def _release_official_after_commit(member_id: int | None) -> None:
+    """An official whose last call is over is free again (if they were busy with it)."""
+    if member_id is None:
+        return
+
+    def release() -> None:
+        member = StaffMember.objects.filter(pk=member_id).first()
+        if member is None or member.presence != StaffMember.Presence.BUSY:
+            return
+        if Ticket.objects.filter(official=member, status__in=[S.CALLED, S.IN_SESSION]).exists():
+            return
+        presence_set(member=member, presence=StaffMember.Presence.AVAILABLE)
+
+    transaction.on_commit(release)
+
+
+# --- citizens --------------------------------------------------------------------------------
+
+@transaction.atomic
+def ticket_join(*, office: Office, name: str = "", email: str = "", phone: str = "",
+                service: Service | None = None, language: str = "de",
+                now: datetime | None = None) -> tuple[Ticket, str]:
+    """Draw a number in the office's virtual waiting room; returns the ticket and its secret
+    token (the citizen's only key; only its hash is stored).
+
+    Refused with 409 and a link to the booking page when the office is closed, offers no
+    video, or its waiting room is at capacity. Nothing personal is required."""
+    from offices.selectors import CLOSED, office_status_get
+
+    now = now or timezone.now()
+    tenant = current_municipality()
+    refusal = {"office": office, "service": service, "name": name, "email": email}
+    if service is not None and (service.office_id != office.pk or not service.is_active):
+        raise ApiError("This office has no such service.", error_codes.UNKNOWN_SERVICE)
+    if service is not None and not service.offers_video:
+        _refuse("This service is offered in person only. Please book an appointment.",
+                error_codes.SERVICE_NOT_BY_VIDEO, status_code=http.HTTP_400_BAD_REQUEST,
+                **refusal)
+    if not office.video_enabled:
+        _refuse("This office offers no video consultations. Please book an appointment.",
+                error_codes.VIDEO_NOT_OFFERED, **refusal)
+    found = office_status_get(tenant=tenant, slug=office.slug, now=now, with_services=False)
+    if found is None or found.status == CLOSED:
+        _refuse("The office is closed now. Please book an appointment.",
+                error_codes.OFFICE_CLOSED, **refusal)
+    sequence, number = _next_number(office=office, day=local_day(now, tenant))
+    # Counted while holding the counter row: no concurrent join can slip past the limit.
+    if Ticket.objects.filter(office=office, status=S.WAITING).count() >= \
+            office.waiting_room_capacity:
+        _refuse("The waiting room is full. Please book an appointment.",
+                error_codes.WAITING_ROOM_FULL, **refusal)
+    token = secrets.token_urlsafe(32)  # 256 bits
+    ticket = Ticket.objects.create(
+        office=office, service=service, day=local_day(now, tenant), sequence=sequence,
+        number=number, token_hash=hash_secret(token), status=S.WAITING, mode=Mode.VIDEO,
+        name=name.strip(), email=email.strip(), phone=phone.strip(), language=language[:8])
+    _audit(None, "join", ticket, "")
+    _invalidate(office.pk)
+    return ticket, token
+
+
+@transaction.atomic
+def ticket_leave(*, ticket: Ticket, now: datetime | None = None) -> Ticket:
+    """The citizen leaves the waiting room (also after being called)."""
+    now = now or timezone.now()
+    ticket = _locked(ticket)
+    if ticket.status == S.LEFT:
+        return ticket  # leaving twice is harmless
+    _require(ticket, (S.WAITING, S.CALLED), "leave")
+    before, official_id = ticket.status, ticket.official_id
+    ticket.status, ticket.finished_at = S.LEFT, now
+    ticket.save(update_fields=["status", "finished_at"])
+    _audit(None, "leave", ticket, before)
+    if before == S.CALLED:
+        _end_sessions_after_commit(ticket.pk)
+        _release_official_after_commit(official_id)
+    _invalidate(ticket.office_id)
+    return ticket
+
+
+def ticket_mark_joined(*, ticket: Ticket, now: datetime | None = None) -> Ticket:
+    """The citizen opened the video (our join link, or the provider reports it). Changes no
+    status; stops the no-show timer. Idempotent: the first moment counts."""
+    now = now or timezone.now()
+    Ticket.objects.filter(pk=ticket.pk, joined_at__isnull=True,
+                          status__in=[S.CALLED, S.IN_SESSION]).update(joined_at=now)
+    ticket.refresh_from_db(fields=["joined_at", "status"])
+    return ticket
+
+
+def ticket_guest_url(*, ticket: Ticket) -> str | None:
+    """A fresh provider link for the called citizen (provider links expire), or None when
+    the ticket has no open session. Raises VideoProviderError."""
+    sessions = _open_sessions(ticket.pk)
+    if not sessions:
+        return None
+    return video_session_guest_url(session=sessions[0], display_name=ticket.name or ticket.number)
+
+
+# --- officials -------------------------------------------------------------------------------
+
+def _claim_next(*, member: StaffMember, office: Office, now: datetime) -> Ticket | None:
+    """The row claim: one short transaction. SKIP LOCKED makes concurrent callers pass over a
+    row another official is claiming this instant instead of waiting for it (and then
+    finding it taken); PostgreSQL re-checks `status = waiting` on the locked row, so a ticket
+    claimed and committed meanwhile is never returned twice."""
+    with transaction.atomic():
+        ticket = (Ticket.objects.select_for_update(skip_locked=True, of=("self",))
+                  .filter(office=office, status=S.WAITING).filter(servable_filter(member))
+                  .order_by("created_at", "id").first())
+        if ticket is None:
+            return None
+        ticket.status, ticket.official, ticket.called_at = S.CALLED, member, now
+        ticket.call_count, ticket.joined_at = ticket.call_count + 1, None
+        ticket.save(update_fields=["status", "official", "called_at", "call_count", "joined_at"])
+        _audit(member.user, "call", ticket, S.WAITING)
+        _invalidate(office.pk)
+    return ticket
+
+
+def _open_or_undo(*, ticket: Ticket, member: StaffMember, undo: dict, acting_user: User | None
+                  ) -> VideoSession:
+    """Open the video session outside any transaction; on a provider failure put the ticket
+    back as it was (`undo`: the fields before the claim) and answer 503 with the provider's
+    code."""
+    office = ticket.office
+    title = f"{office.name} – {ticket.number}"  # no personal data goes to the provider
+    try:
+        return video_session_open(official=member, title=title, ticket=ticket,
+                                  duration_minutes=_session_minutes(ticket))
+    except VideoProviderError as exc:
+        with transaction.atomic():
+            Ticket.objects.filter(pk=ticket.pk, status=S.CALLED, official=member).update(**undo)
+            audit(acting_user=acting_user, action="ticket.call_failed", obj=ticket,
+                  changes={"number": ticket.number, "code": exc.code,
+                           "tracking_id": exc.tracking_id or ""})
+            _invalidate(office.pk)
+        extra = {"tracking_id": exc.tracking_id} if exc.tracking_id else {}
+        raise ApiError(
+            f"The video service is not available: {exc.message} Nobody was lost: the ticket "
+            "is back in the queue at its place.",
+            exc.code or error_codes.VIDEO_UNAVAILABLE, http.HTTP_503_SERVICE_UNAVAILABLE,
+            extra=extra) from exc
+
+
+def ticket_call_next(*, office: Office, acting_user: User, now: datetime | None = None
+                     ) -> CallResult | None:
+    """Call the oldest waiting ticket of `office` the official may serve (no service named,
+    or one of theirs) and open its video session. None when nobody waits.
+
+    409 `appointment_due` while an appointment of the official is due within
+    QUEUE_APPOINTMENT_GUARD_MINUTES; 503 with the provider's code when the video session
+    cannot be opened (the ticket keeps its place)."""
+    now = now or timezone.now()
+    member = require_member_of_office(acting_user, office.pk)
+    due = appointment_due(member=member, now=now)
+    if due is not None:
+        local = timezone.localtime(due.start, local_tz())
+        raise ApiError(
+            f"You have an appointment at {local:%H:%M}; no new video calls before it.",
+            error_codes.APPOINTMENT_DUE, http.HTTP_409_CONFLICT,
+            extra={"appointment_start": local.isoformat()})
+    ticket = _claim_next(member=member, office=office, now=now)
+    if ticket is None:
+        return None
+    session = _open_or_undo(ticket=ticket, member=member, acting_user=acting_user, undo={
+        "status": S.WAITING, "official": None, "called_at": None,
+        "call_count": F("call_count") - 1})
+    presence_set(member=member, presence=StaffMember.Presence.BUSY, mode=Mode.VIDEO, now=now)
+    return CallResult(ticket=ticket, session=session)
+
+
+def ticket_recall(*, ticket: Ticket, acting_user: User, now: datetime | None = None
+                  ) -> CallResult:
+    """Call the citizen again: a called ticket is announced anew (the no-show timer restarts);
+    a no-show of today comes back as called, with a new video session."""
+    now = now or timezone.now()
+    member = require_member_of_office(acting_user, ticket.office_id)
+    with transaction.atomic():
+        ticket = _locked(ticket)
+        _require(ticket, (S.CALLED, S.NO_SHOW), "call again")
+        before = ticket.status
+        undo = {"status": before, "official": ticket.official, "called_at": ticket.called_at,
+                "call_count": ticket.call_count, "finished_at": ticket.finished_at,
+                "joined_at": ticket.joined_at}
+        ticket.status, ticket.official, ticket.called_at = S.CALLED, member, now
+        ticket.call_count, ticket.joined_at, ticket.finished_at = ticket.call_count + 1, None, None
+        ticket.save(update_fields=["status", "official", "called_at", "call_count", "joined_at",
+                                   "finished_at"])
+        _audit(acting_user, "recall", ticket, before)
+        _invalidate(ticket.office_id)
+    sessions = _open_sessions(ticket.pk)
+    session = sessions[0] if sessions else _open_or_undo(
+        ticket=ticket, member=member, acting_user=acting_user, undo=undo)
+    presence_set(member=member, presence=StaffMember.Presence.BUSY, mode=Mode.VIDEO, now=now)
+    return CallResult(ticket=ticket, session=session)
+
+
+@transaction.atomic
+def ticket_start(*, ticket: Ticket, acting_user: User | None = None,
+                 now: datetime | None = None) -> Ticket:
+    """The conversation begins: called -> in_session."""
+    now = now or timezone.now()
+    require_member_of_office(acting_user, ticket.office_id)
+    ticket = _locked(ticket)
+    if ticket.status == S.IN_SESSION:
+        return ticket  # the official's click and the provider's webhook may both arrive
+    _require(ticket, (S.CALLED,), "start")
+    ticket.status, ticket.started_at = S.IN_SESSION, now
+    ticket.joined_at = ticket.joined_at or now
+    ticket.save(update_fields=["status", "started_at", "joined_at"])
+    VideoSession.objects.filter(ticket=ticket, status=VideoSession.Status.OPEN).update(
+        status=VideoSession.Status.LIVE, started_at=now)
+    _audit(acting_user, "start", ticket, S.CALLED)
+    _invalidate(ticket.office_id)
+    return ticket
+
+
+@transaction.atomic
+def ticket_complete(*, ticket: Ticket, acting_user: User | None = None,
+                    now: datetime | None = None) -> Ticket:
+    """The conversation is over: in_session -> done; the video session ends after commit and
+    its length feeds the waiting-time estimate."""
+    now = now or timezone.now()
+    require_member_of_office(acting_user, ticket.office_id)
+    ticket = _locked(ticket)
+    if ticket.status == S.DONE:
+        return ticket
+    _require(ticket, (S.IN_SESSION,), "complete")
+    ticket.status, ticket.finished_at = S.DONE, now
+    ticket.save(update_fields=["status", "finished_at"])
+    _audit(acting_user, "complete", ticket, S.IN_SESSION)
+    _end_sessions_after_commit(ticket.pk)
+    _release_official_after_commit(ticket.official_id)
+    _invalidate(ticket.office_id)
+    return ticket
+
+
+@transaction.atomic
+def ticket_no_show(*, ticket: Ticket, acting_user: User | None = None,
+                   now: datetime | None = None) -> Ticket:
+    """The called citizen did not come: called -> no_show. The official may call the next."""
+    now = now or timezone.now()
+    require_member_of_office(acting_user, ticket.office_id)
+    ticket = _locked(ticket)
+    _require(ticket, (S.CALLED,), "mark as no-show")
+    ticket.status, ticket.finished_at = S.NO_SHOW, now
+    ticket.save(update_fields=["status", "finished_at"])
+    _audit(acting_user, "no_show", ticket, S.CALLED)
+    _end_sessions_after_commit(ticket.pk)
+    _release_official_after_commit(ticket.official_id)
+    _invalidate(ticket.office_id)
+    return ticket
+
+
+@transaction.atomic
+def ticket_transfer(*, ticket: Ticket, to_office: Office, acting_user: User,
+                    now: datetime | None = None) -> Ticket:
+    """Hand the citizen on to another office: the ticket waits there under a new number of
+    that office, keeping its original place in time (it has waited already), and any video
+    session ends. A service of the old office does not exist in the new one and is dropped.
+    Officials of the *source* office may transfer; the target's capacity does not apply."""
+    now = now or timezone.now()
+    require_member_of_office(acting_user, ticket.office_id)
+    ticket = _locked(ticket)
+    if to_office.pk == ticket.office_id:
+        raise ApiError("The ticket is already in this office.", error_codes.SAME_OFFICE)
+    _require(ticket, (S.WAITING, S.CALLED, S.IN_SESSION), "transfer")
+    before, from_office, old_number = ticket.status, ticket.office, ticket.number
+    official_id = ticket.official_id
+    day = local_day(now)
+    sequence, number = _next_number(office=to_office, day=day)
+    ticket.office, ticket.day, ticket.sequence, ticket.number = to_office, day, sequence, number
+    ticket.status, ticket.official, ticket.service = S.WAITING, None, None
+    ticket.called_at = ticket.joined_at = ticket.started_at = None
+    ticket.save(update_fields=["office", "day", "sequence", "number", "status", "official",
+                               "service", "called_at", "joined_at", "started_at"])
+    _audit(acting_user, "transfer", ticket, before, from_office=from_office.slug,
+           to_office=to_office.slug, old_number=old_number)
+    if before != S.WAITING:
+        _end_sessions_after_commit(ticket.pk)
+        _release_official_after_commit(official_id)
+    _invalidate(from_office.pk)
+    _invalidate(to_office.pk)
+    return ticket
+
+
+# --- housekeeping (Celery, every minute in every municipality) -----------------------------
+
+def tickets_expire_no_shows(*, now: datetime | None = None) -> int:
+    """Called citizens who have not joined within QUEUE_NO_SHOW_MINUTES become no-shows, so
+    their official is free to call the next."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(minutes=settings.QUEUE_NO_SHOW_MINUTES)
+    expired = 0
+    with transaction.atomic():
+        tickets = list(Ticket.objects.select_for_update(skip_locked=True, of=("self",))
+                       .filter(status=S.CALLED, joined_at__isnull=True, called_at__lt=cutoff))
+        for ticket in tickets:
+            ticket.status, ticket.finished_at = S.NO_SHOW, now
+            ticket.save(update_fields=["status", "finished_at"])
+            _audit(None, "no_show", ticket, S.CALLED, reason="timeout")
+            _end_sessions_after_commit(ticket.pk)
+            _release_official_after_commit(ticket.official_id)
+            _invalidate(ticket.office_id)
+            expired += 1
+    return expired
+
+
+def tickets_expire_at_closing(*, now: datetime | None = None) -> int:
+    """Tickets still waiting when their office closes (or left over from an earlier day)
+    expire; their page then says so and links to the booking page."""
+    from offices.selectors import CLOSED, office_statuses
+
+    now = now or timezone.now()
+    tenant = current_municipality()
+    office_ids = set(Ticket.objects.filter(status=S.WAITING)
+                     .values_list("office_id", flat=True).distinct())
+    if not office_ids:
+        return 0
+    closed = {s.office.pk for s in office_statuses(tenant=tenant, now=now)
+              if s.status == CLOSED and s.office.pk in office_ids}
+    today = local_day(now, tenant)
+    expired = 0
+    with transaction.atomic():
+        tickets = list(Ticket.objects.select_for_update(skip_locked=True, of=("self",))
+                       .filter(status=S.WAITING, office_id__in=office_ids)
+                       .filter(Q(office_id__in=closed) | Q(day__lt=today)))
+        for ticket in tickets:
+            ticket.status, ticket.finished_at = S.EXPIRED, now
+            ticket.save(update_fields=["status", "finished_at"])
+            _audit(None, "expire", ticket, S.WAITING)
+            expired += 1
+        for office_id in {t.office_id for t in tickets}:
+            _invalidate(office_id)
+    return expired
+
+
+def member_presence_set(*, acting_user: User, presence: str, mode: str | None = None
+                        ) -> StaffMember:
+    """The console's presence and mode switch (a heartbeat as well)."""
+    member = require_member(acting_user)
+    return presence_set(member=member, presence=presence, mode=mode)
+
+
+def member_heartbeat(*, member: StaffMember, now: datetime | None = None) -> None:
+    """The open console keeps the official's presence fresh (a write at most once a minute,
+    not on every poll), so an office does not look unstaffed while someone works it."""
+    now = now or timezone.now()
+    if member.last_seen_at is None or (now - member.last_seen_at).total_seconds() > 60:
+        presence_set(member=member, now=now)
