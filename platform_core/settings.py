@@ -219,7 +219,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "platform_core.errors.api_exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"auth": "20/min", "queue_join": "10/min"},
+    "DEFAULT_THROTTLE_RATES": {"auth": "20/min", "queue_join": "10/min", "booking": "60/min"},
     # Throttles key on the client address: REMOTE_ADDR, or the address NUM_PROXIES trusted
     # proxies put into X-Forwarded-For. Unset, DRF would trust a client-sent header as is.
     "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
@@ -262,6 +262,10 @@ CELERY_BEAT_SCHEDULE: dict = {
     "purge-personal-data": {"task": "scheduling.queue_tasks.purge_personal_data",
                             "schedule": crontab(hour=3, minute=15)},
     "video-remote-cleanup": {"task": "videoconf.tasks.retry_remote_cleanup", "schedule": 300.0},
+    "send-appointment-reminders": {
+        "task": "scheduling.booking_tasks.send_appointment_reminders", "schedule": 300.0},
+    "open-appointment-video-sessions": {
+        "task": "scheduling.booking_tasks.open_appointment_video_sessions", "schedule": 60.0},
 }
 
 # --- product defaults ------------------------------------------------------------------------
@@ -274,6 +278,13 @@ QUEUE_NO_SHOW_MINUTES = env.int("QUEUE_NO_SHOW_MINUTES", default=5)
 # Lifetime of the per-office queue snapshot behind the citizens' status polling (seconds).
 QUEUE_SNAPSHOT_SECONDS = env.int("QUEUE_SNAPSHOT_SECONDS", default=1)
 QUEUE_DEFAULT_SESSION_MINUTES = env.int("QUEUE_DEFAULT_SESSION_MINUTES", default=10)
+# Appointments: clean-up time after each one, the slot grid, bookings per e-mail and office,
+# when the reminder goes out and when a video appointment's meeting is opened.
+BOOKING_BUFFER_MINUTES = env.int("BOOKING_BUFFER_MINUTES", default=5)
+BOOKING_SLOT_STEP_MINUTES = env.int("BOOKING_SLOT_STEP_MINUTES", default=15)
+BOOKING_MAX_ACTIVE_PER_EMAIL = env.int("BOOKING_MAX_ACTIVE_PER_EMAIL", default=3)
+BOOKING_REMINDER_HOURS = env.int("BOOKING_REMINDER_HOURS", default=24)
+BOOKING_VIDEO_OPEN_MINUTES = env.int("BOOKING_VIDEO_OPEN_MINUTES", default=10)
 
 # --- integrations --------------------------------------------------------------------------
 STRIPE_API_KEY = env.str("STRIPE_API_KEY", default="")
