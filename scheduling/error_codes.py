@@ -8,6 +8,7 @@ VIDEO_NOT_OFFERED = "video_not_offered"
 UNKNOWN_SERVICE = "unknown_service"
 SERVICE_NOT_BY_VIDEO = "service_not_by_video"
 TICKET_NOT_FOUND = "ticket_not_found"
+OFFICE_NOT_FOUND = "office_not_found"
 
 # --- waiting room: officials ------------------------------------------------------------------
 NOT_AN_OFFICIAL = "not_an_official"

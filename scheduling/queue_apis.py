@@ -8,7 +8,6 @@ from __future__ import annotations
 import hashlib
 import json
 
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -105,6 +104,14 @@ ERROR = inline_serializer("QueueError", {"detail": serializers.CharField(),
                                          "code": serializers.CharField()})
 
 
+def _office(slug: str) -> Office:
+    office = Office.objects.filter(slug=slug).first()
+    if office is None:
+        raise ApiError("There is no such office.", error_codes.OFFICE_NOT_FOUND,
+                       status.HTTP_404_NOT_FOUND)
+    return office
+
+
 # --- citizens --------------------------------------------------------------------------------
 
 class QueueJoinApi(APIView):
@@ -120,7 +127,7 @@ class QueueJoinApi(APIView):
         409: OpenApiResponse(ERROR, description="office_closed, waiting_room_full or "
                                                 "video_not_offered; with booking_url")})
     def post(self, request, slug: str):
-        office = get_object_or_404(Office, slug=slug)
+        office = _office(slug)
         payload = JoinSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
@@ -183,7 +190,7 @@ class StaffOfficeQueueApi(APIView):
         "active": STAFF_TICKET, "appointment_due": serializers.DateTimeField(allow_null=True),
         "presence": serializers.CharField(), "mode": serializers.CharField()}), 403: ERROR})
     def get(self, request, slug: str):
-        office = get_object_or_404(Office, slug=slug)
+        office = _office(slug)
         member = selectors.staff_member_for(request.user)
         is_member = selectors.member_belongs_to(member, office.pk)
         if not is_member and request.user.role != "admin":
@@ -215,7 +222,7 @@ class CallNextApi(APIView):
         503: OpenApiResponse(ERROR, description="the video provider failed; code is the "
                                                 "provider's; the ticket keeps its place")})
     def post(self, request, slug: str):
-        office = get_object_or_404(Office, slug=slug)
+        office = _office(slug)
         called = services.ticket_call_next(office=office, acting_user=request.user)
         if called is None:
             return Response(status=status.HTTP_204_NO_CONTENT)
@@ -226,8 +233,12 @@ class _TicketActionApi(APIView):
     permission_classes = [IsMunicipalStaff]
 
     def _ticket(self, pk: int) -> Ticket:
-        return get_object_or_404(
-            Ticket.objects.select_related("office", "service", "official__user"), pk=pk)
+        ticket = (Ticket.objects.select_related("office", "service", "official__user")
+                  .filter(pk=pk).first())
+        if ticket is None:
+            raise ApiError("There is no such ticket.", error_codes.TICKET_NOT_FOUND,
+                           status.HTTP_404_NOT_FOUND)
+        return ticket
 
     def act(self, request, ticket: Ticket) -> dict:  # pragma: no cover - abstract
         raise NotImplementedError

@@ -39,8 +39,8 @@ class Setup:
     official: StaffMember
     email: str
 
-    def client(self) -> Client:
-        return self.ctx.client()
+    def client(self, **extra) -> Client:
+        return self.ctx.client(**extra)
 
     def staff_client(self, email: str | None = None) -> Client:
         client = self.ctx.client()
