@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -68,6 +69,15 @@ def integration_data(integration: VideoIntegration | None) -> dict:
     }
 
 
+def _drf_error(exc: DjangoValidationError) -> serializers.ValidationError:
+    """Keep the service's error codes (Django's own conversion would drop them)."""
+    return serializers.ValidationError({
+        field: [serializers.ErrorDetail(message, code=error.code or "invalid")
+                for error in errors for message in error.messages]
+        for field, errors in exc.error_dict.items()
+    })
+
+
 def _provider_error(exc: VideoProviderError) -> dict:
     return {"detail": exc.message, "code": exc.code, "tracking_id": exc.tracking_id}
 
@@ -85,8 +95,11 @@ class VideoIntegrationApi(APIView):
     def put(self, request):
         payload = VideoIntegrationInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        integration, webhook_error = services.video_integration_save(
-            acting_user=request.user, data=payload.validated_data)
+        try:
+            integration, webhook_error = services.video_integration_save(
+                acting_user=request.user, data=payload.validated_data)
+        except DjangoValidationError as exc:
+            raise _drf_error(exc) from exc
         data = VideoIntegrationOutputSerializer(integration_data(integration)).data
         data["webhook_error"] = _provider_error(webhook_error) if webhook_error else None
         return Response(data)
