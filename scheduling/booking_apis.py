@@ -100,8 +100,7 @@ def appointment_data(appointment: Appointment, tz: ZoneInfo) -> dict:
 def citizen_view(appointment: Appointment, tz: ZoneInfo, token: str) -> dict:
     data = appointment_data(appointment, tz)
     data["name"] = appointment.name
-    joinable = (appointment.mode == Mode.VIDEO
-                and appointment.status == Appointment.Status.BOOKED
+    joinable = (appointment.mode == Mode.VIDEO and appointment.status in services.JOINABLE
                 and selectors.open_video_session(appointment) is not None)
     data["join_url"] = (f"/appointments/{appointment.reference}/join/?token={token}"
                         if joinable else None)

@@ -437,15 +437,22 @@ def appointment_video_sessions_open(*, now: datetime | None = None) -> int:
     return opened
 
 
+JOINABLE = (Appointment.Status.BOOKED, Appointment.Status.IN_SESSION)
+
+
 def appointment_guest_join_url(*, appointment: Appointment) -> str | None:
     """A fresh join link for the citizen (provider links expire), or None while the meeting
-    is not open yet."""
-    from videoconf.services import video_session_guest_url
+    is not open yet. The provider shows the citizen as "Gast <reference>", never by name."""
+    from videoconf.services import video_session_guest_url, video_session_mark_guest_joined
 
+    if appointment.mode != "video" or appointment.status not in JOINABLE:
+        return None
     session = open_video_session(appointment)
     if session is None:
         return None
-    return video_session_guest_url(session=session, display_name=appointment.name or "Gast")
+    url = video_session_guest_url(session=session)
+    video_session_mark_guest_joined(session=session)
+    return url
 
 
 def _end_video_sessions(*, appointment_id: int) -> None:

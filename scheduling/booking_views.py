@@ -71,7 +71,8 @@ def _error_messages() -> dict[str, str]:
 def _field_errors(exc: DjangoValidationError) -> dict[str, str]:
     texts = _error_messages()
     out = {}
-    for name, errors in getattr(exc, "error_dict", {"__all__": exc.error_list}).items():
+    by_field = exc.error_dict if hasattr(exc, "error_dict") else {"__all__": exc.error_list}
+    for name, errors in by_field.items():
         error = errors[0]
         out[name] = texts.get(error.code or "invalid", _("Bitte prüfen Sie die Eingabe."))
     return out
@@ -201,14 +202,13 @@ def _manage_context(request: HttpRequest, appointment: Appointment, token: str) 
     if upcoming and appointment.service and mode in modes:
         week = _week(request=request, office=appointment.office, service=appointment.service,
                      mode=mode, first=_day(request.GET.get("from")), today=today)
-    session = (selectors.open_video_session(appointment)
-               if appointment.mode == Mode.VIDEO and appointment.status
-               == Appointment.Status.BOOKED else None)
+    joinable = appointment.mode == Mode.VIDEO and appointment.status in services.JOINABLE
+    session = selectors.open_video_session(appointment) if joinable else None
     keep = {"token": token, "mode": mode}
     return {
         "appointment": appointment, "token": token, "upcoming": upcoming, "week": week,
         "modes": modes, "mode": mode, "can_join": session is not None,
-        "is_video": appointment.mode == Mode.VIDEO,
+        "is_video": appointment.mode == Mode.VIDEO, "joinable": joinable,
         "join_path": f"/appointments/{appointment.reference}/join/?{_query(token=token)}",
         "poll_url": f"/api/appointments/{appointment.reference}/?{_query(token=token)}",
         "prev_query": _query(**keep, **{"from": week["prev"]}) if week and week["prev"] else "",
@@ -273,7 +273,7 @@ def join(request: HttpRequest, reference: str) -> HttpResponse:
     from videoconf.services import VideoProviderError
 
     appointment, token = _citizen_appointment(request, reference)
-    if appointment.status != Appointment.Status.BOOKED or appointment.mode != Mode.VIDEO:
+    if appointment.status not in services.JOINABLE or appointment.mode != Mode.VIDEO:
         raise Http404
     try:
         url = services.appointment_guest_join_url(appointment=appointment)
