@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from offices import selectors, services
+from offices.cache import status_list_cached
 from offices.models import Closure, Office, Service, StaffMember
 from offices.serializers import (
     ClosureSerializer,
@@ -59,8 +60,11 @@ class OfficeListApi(APIView):
 
     @extend_schema(responses=OfficeStatusSerializer(many=True))
     def get(self, request):
-        statuses = selectors.office_statuses(tenant=request.tenant)
-        return Response(OfficeStatusSerializer(statuses, many=True).data)
+        def compute() -> list:
+            statuses = selectors.office_statuses(tenant=request.tenant)
+            return OfficeStatusSerializer(statuses, many=True).data
+
+        return Response(status_list_cached(compute))
 
 
 class OfficeDetailApi(APIView):

@@ -11,9 +11,23 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from offices import error_codes
+from offices.cache import invalidate_statuses
 from offices.models import Closure, LocalHoliday, Mode, Office, OpeningWindow, Service, StaffMember
 from platform_core.audit import audit, diff
 from platform_core.models import User
+
+def invalidates_statuses(fn):
+    """After a successful write, citizens see the new status at once (not after the TTL)."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        result = fn(*args, **kwargs)
+        transaction.on_commit(invalidate_statuses)
+        return result
+
+    return wrapper
+
 
 OFFICE_FIELDS = {"slug", "name", "description", "address", "contact_email", "contact_phone",
                  "languages", "video_enabled", "waiting_room_capacity", "booking_horizon_days",
@@ -33,6 +47,7 @@ def _save(instance, *, unique_code: str, unique_field: str) -> None:
 
 
 @transaction.atomic
+@invalidates_statuses
 def office_create(*, acting_user: User | None, **fields: Any) -> Office:
     if Office.objects.filter(slug=fields.get("slug")).exists():
         raise ValidationError({"slug": ValidationError("An office with this slug exists.",
@@ -45,6 +60,7 @@ def office_create(*, acting_user: User | None, **fields: Any) -> Office:
 
 
 @transaction.atomic
+@invalidates_statuses
 def office_update(*, office: Office, acting_user: User | None, **fields: Any) -> Office:
     values = {k: v for k, v in fields.items() if k in OFFICE_FIELDS}
     if "slug" in values and values["slug"] != office.slug and Office.objects.filter(
@@ -61,6 +77,7 @@ def office_update(*, office: Office, acting_user: User | None, **fields: Any) ->
 
 
 @transaction.atomic
+@invalidates_statuses
 def office_delete(*, office: Office, acting_user: User | None) -> None:
     audit(acting_user=acting_user, action="office.delete", obj=office,
           changes={"slug": office.slug, "name": office.name})
@@ -97,6 +114,7 @@ def validate_week(windows: Sequence[dict[str, Any]]) -> list[tuple[int, time, ti
 
 
 @transaction.atomic
+@invalidates_statuses
 def opening_hours_replace(*, office: Office, windows: Sequence[dict[str, Any]],
                           acting_user: User | None) -> list[OpeningWindow]:
     """Replace the whole week at once (local wall-clock times of the municipality)."""
@@ -120,6 +138,7 @@ def _closure_check(start_date, end_date) -> None:
 
 
 @transaction.atomic
+@invalidates_statuses
 def closure_create(*, office: Office, start_date, end_date, reason: str = "",
                    acting_user: User | None) -> Closure:
     _closure_check(start_date, end_date)
@@ -132,6 +151,7 @@ def closure_create(*, office: Office, start_date, end_date, reason: str = "",
 
 
 @transaction.atomic
+@invalidates_statuses
 def closure_update(*, closure: Closure, acting_user: User | None, **fields: Any) -> Closure:
     values = {k: v for k, v in fields.items() if k in {"start_date", "end_date", "reason"}}
     _closure_check(values.get("start_date", closure.start_date),
@@ -146,6 +166,7 @@ def closure_update(*, closure: Closure, acting_user: User | None, **fields: Any)
 
 
 @transaction.atomic
+@invalidates_statuses
 def closure_delete(*, closure: Closure, acting_user: User | None) -> None:
     audit(acting_user=acting_user, action="closure.delete", obj=closure,
           changes={"start_date": closure.start_date, "end_date": closure.end_date})
@@ -173,6 +194,7 @@ def _service_check(service: Service) -> None:
 
 
 @transaction.atomic
+@invalidates_statuses
 def service_create(*, office: Office, acting_user: User | None, **fields: Any) -> Service:
     service = Service(office=office, **_service_values(fields))
     _service_check(service)
@@ -183,6 +205,7 @@ def service_create(*, office: Office, acting_user: User | None, **fields: Any) -
 
 
 @transaction.atomic
+@invalidates_statuses
 def service_update(*, service: Service, acting_user: User | None, **fields: Any) -> Service:
     values = _service_values(fields)
     if "office" in fields and fields["office"] is not None:
@@ -198,6 +221,7 @@ def service_update(*, service: Service, acting_user: User | None, **fields: Any)
 
 
 @transaction.atomic
+@invalidates_statuses
 def service_delete(*, service: Service, acting_user: User | None) -> None:
     audit(acting_user=acting_user, action="service.delete", obj=service,
           changes={"slug": service.slug})
@@ -206,6 +230,7 @@ def service_delete(*, service: Service, acting_user: User | None) -> None:
 
 
 @transaction.atomic
+@invalidates_statuses
 def local_holiday_set(*, date, name: str, acting_user: User | None) -> LocalHoliday:
     holiday, _ = LocalHoliday.objects.update_or_create(date=date, defaults={"name": name})
     audit(acting_user=acting_user, action="holiday.set", obj=holiday,
@@ -214,6 +239,7 @@ def local_holiday_set(*, date, name: str, acting_user: User | None) -> LocalHoli
 
 
 @transaction.atomic
+@invalidates_statuses
 def staff_assign(*, member: StaffMember, offices: Iterable[Office] | None = None,
                  services: Iterable[Service] | None = None,
                  acting_user: User | None) -> StaffMember:
@@ -243,6 +269,8 @@ def presence_set(*, member: StaffMember, presence: str | None = None, mode: str 
     if mode is not None:
         fields["mode"] = mode
     StaffMember.objects.filter(pk=member.pk).update(**fields)
+    if "presence" in fields or "mode" in fields:
+        transaction.on_commit(invalidate_statuses)
     for key, value in fields.items():
         setattr(member, key, value)
     return member

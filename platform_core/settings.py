@@ -277,6 +277,7 @@ QUEUE_APPOINTMENT_GUARD_MINUTES = env.int("QUEUE_APPOINTMENT_GUARD_MINUTES", def
 QUEUE_NO_SHOW_MINUTES = env.int("QUEUE_NO_SHOW_MINUTES", default=5)
 # Lifetime of the per-office queue snapshot behind the citizens' status polling (seconds).
 QUEUE_SNAPSHOT_SECONDS = env.int("QUEUE_SNAPSHOT_SECONDS", default=1)
+OFFICE_STATUS_CACHE_SECONDS = env.int("OFFICE_STATUS_CACHE_SECONDS", default=3)
 QUEUE_DEFAULT_SESSION_MINUTES = env.int("QUEUE_DEFAULT_SESSION_MINUTES", default=10)
 # Appointments: clean-up time after each one, the slot grid, bookings per e-mail and office,
 # when the reminder goes out and when a video appointment's meeting is opened.

@@ -173,3 +173,20 @@ def test_office_list_costs_a_fixed_number_of_queries(tenant_a, django_assert_max
                                    end_date=date(2027, 4, 2))
     assert count_queries() == one
     assert one <= 6
+
+
+def test_office_list_cache_is_per_municipality_and_invalidated_by_writes(tenant_a, tenant_b,
+                                                                          django_capture_on_commit_callbacks):
+    with tenant_a.schema():
+        make_office("nur-in-a")
+    with tenant_b.schema():
+        make_office("nur-in-b")
+    assert [o["slug"] for o in tenant_a.client().get("/api/offices/").json()] == ["nur-in-a"]
+    assert [o["slug"] for o in tenant_b.client().get("/api/offices/").json()] == ["nur-in-b"]
+    from offices.models import Office
+    from offices.services import office_update
+
+    with tenant_a.schema(), django_capture_on_commit_callbacks(execute=True):
+        office_update(office=Office.objects.get(slug="nur-in-a"), acting_user=None,
+                      name="Umbenannt")
+    assert tenant_a.client().get("/api/offices/").json()[0]["name"] == "Umbenannt"
