@@ -8,13 +8,13 @@ The day is the municipality's local calendar day - 23 or 25 hours long when the 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 
 from django.db.models import Q
 
 from offices.models import Office, Service, StaffMember
 from scheduling.models import Appointment, Ticket
-from scheduling.queue_selectors import local_day_bounds
+from scheduling.queue_selectors import local_day_bounds, local_tz
 
 APPOINTMENT, BLOCK, TICKET = "appointment", "block", "ticket"
 
@@ -33,11 +33,13 @@ class DayPlanEntry:
     appointment: Appointment | None = None
     ticket: Ticket | None = None
 
-    def as_dict(self) -> dict:
+    def as_dict(self, tz: tzinfo | None = None) -> dict:
+        """JSON-ready; times in `tz` (default: the municipality's time zone) with offset."""
+        tz = tz or local_tz()
         return {
             "kind": self.kind,
-            "start": self.start.isoformat(),
-            "end": self.end.isoformat() if self.end else None,
+            "start": self.start.astimezone(tz).isoformat(),
+            "end": self.end.astimezone(tz).isoformat() if self.end else None,
             "mode": self.mode,
             "status": self.status,
             "office": self.office.slug,

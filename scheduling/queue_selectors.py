@@ -50,7 +50,11 @@ def current_municipality() -> Municipality:
 
 
 def local_tz(tenant: Municipality | None = None) -> ZoneInfo:
-    tenant = tenant or current_municipality()
+    if tenant is None:
+        try:
+            tenant = current_municipality()
+        except Municipality.DoesNotExist:  # the public schema: the platform's own zone
+            return ZoneInfo(settings.TIME_ZONE)
     return ZoneInfo(tenant.time_zone or settings.TIME_ZONE)
 
 

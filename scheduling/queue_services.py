@@ -28,7 +28,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from rest_framework import status as http
 
@@ -138,10 +138,17 @@ def require_member_of_office(user: User | None, office_id: int) -> StaffMember |
     citizen's case needs a seat in that office). `None` is the system (tasks, webhooks)."""
     if user is None:
         return None
-    member = require_member(user)
-    if not member.offices.filter(pk=office_id).exists():
+    member = (StaffMember.objects.filter(user=user)
+              .annotate(belongs=Exists(StaffMember.offices.through.objects.filter(
+                  staffmember_id=OuterRef("pk"), office_id=office_id)))
+              .first())
+    if member is None:
+        raise ApiError("This account is not an official of an office.",
+                       error_codes.NOT_AN_OFFICIAL, http.HTTP_403_FORBIDDEN)
+    if not member.belongs:
         raise ApiError("You do not belong to this office.", error_codes.NOT_STAFF_OF_OFFICE,
                        http.HTTP_403_FORBIDDEN)
+    member.user = user  # spare the lazy fetch
     return member
 
 
@@ -289,6 +296,7 @@ def _claim_next(*, member: StaffMember, office: Office, now: datetime) -> Ticket
         ticket.status, ticket.official, ticket.called_at = S.CALLED, member, now
         ticket.call_count, ticket.joined_at = ticket.call_count + 1, None
         ticket.save(update_fields=["status", "official", "called_at", "call_count", "joined_at"])
+        ticket.office = office
         _audit(member.user, "call", ticket, S.WAITING)
         _invalidate(office.pk)
     return ticket
