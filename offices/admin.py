@@ -28,8 +28,14 @@ class OfficeAdmin(AuditedAdmin):
 
 @admin.register(Service)
 class ServiceAdmin(AuditedAdmin):
-    list_display = ["name", "office", "duration_minutes", "offers_in_person", "offers_video",
-                    "is_active"]
+    list_display = [
+        "name",
+        "office",
+        "duration_minutes",
+        "offers_in_person",
+        "offers_video",
+        "is_active",
+    ]
     list_filter = ["office", "is_active"]
 
 

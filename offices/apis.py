@@ -32,12 +32,19 @@ from platform_core.permissions import IsMunicipalAdmin, IsMunicipalStaff
 
 def as_drf_error(exc: DjangoValidationError) -> serializers.ValidationError:
     if hasattr(exc, "error_dict"):
-        return serializers.ValidationError({
-            field: [serializers.ErrorDetail(m, code=e.code or "invalid")
-                    for e in errs for m in e.messages]
-            for field, errs in exc.error_dict.items()})
+        return serializers.ValidationError(
+            {
+                field: [
+                    serializers.ErrorDetail(m, code=e.code or "invalid")
+                    for e in errs
+                    for m in e.messages
+                ]
+                for field, errs in exc.error_dict.items()
+            }
+        )
     return serializers.ValidationError(
-        [serializers.ErrorDetail(m, code=exc.code or "invalid") for m in exc.messages])
+        [serializers.ErrorDetail(m, code=exc.code or "invalid") for m in exc.messages]
+    )
 
 
 class ServiceCall:
@@ -53,6 +60,7 @@ class ServiceCall:
 
 
 # --- citizens --------------------------------------------------------------------------------
+
 
 class OfficeListApi(APIView):
     permission_classes = [AllowAny]
@@ -80,6 +88,7 @@ class OfficeDetailApi(APIView):
 
 
 # --- municipal administration --------------------------------------------------------------
+
 
 class AdminOfficeListApi(APIView):
     permission_classes = [IsMunicipalAdmin]
@@ -110,8 +119,9 @@ class AdminOfficeDetailApi(APIView):
         payload = OfficeAdminSerializer(office, data=request.data, partial=True)
         payload.is_valid(raise_exception=True)
         with ServiceCall():
-            office = services.office_update(office=office, acting_user=request.user,
-                                            **payload.validated_data)
+            office = services.office_update(
+                office=office, acting_user=request.user, **payload.validated_data
+            )
         return Response(OfficeAdminSerializer(office).data)
 
     put = patch
@@ -137,8 +147,9 @@ class AdminOpeningHoursApi(APIView):
         payload = WindowSerializer(data=request.data, many=True)
         payload.is_valid(raise_exception=True)
         with ServiceCall():
-            services.opening_hours_replace(office=office, windows=payload.validated_data,
-                                           acting_user=request.user)
+            services.opening_hours_replace(
+                office=office, windows=payload.validated_data, acting_user=request.user
+            )
         return Response(WindowSerializer(office.opening_windows.all(), many=True).data)
 
 
@@ -156,8 +167,9 @@ class AdminClosureListApi(APIView):
         payload = ClosureSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         with ServiceCall():
-            closure = services.closure_create(office=office, acting_user=request.user,
-                                              **payload.validated_data)
+            closure = services.closure_create(
+                office=office, acting_user=request.user, **payload.validated_data
+            )
         return Response(ClosureSerializer(closure).data, status=status.HTTP_201_CREATED)
 
 
@@ -177,8 +189,9 @@ class AdminClosureDetailApi(APIView):
         payload = ClosureSerializer(closure, data=request.data, partial=True)
         payload.is_valid(raise_exception=True)
         with ServiceCall():
-            closure = services.closure_update(closure=closure, acting_user=request.user,
-                                              **payload.validated_data)
+            closure = services.closure_update(
+                closure=closure, acting_user=request.user, **payload.validated_data
+            )
         return Response(ClosureSerializer(closure).data)
 
     put = patch
@@ -223,16 +236,16 @@ class AdminServiceDetailApi(APIView):
         payload = ServiceAdminSerializer(service, data=request.data, partial=True)
         payload.is_valid(raise_exception=True)
         with ServiceCall():
-            service = services.service_update(service=service, acting_user=request.user,
-                                              **payload.validated_data)
+            service = services.service_update(
+                service=service, acting_user=request.user, **payload.validated_data
+            )
         return Response(ServiceAdminSerializer(service).data)
 
     put = patch
 
     @extend_schema(responses={204: None})
     def delete(self, request, pk: int):
-        services.service_delete(service=get_object_or_404(Service, pk=pk),
-                                acting_user=request.user)
+        services.service_delete(service=get_object_or_404(Service, pk=pk), acting_user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -241,8 +254,7 @@ class AdminStaffListApi(APIView):
 
     @extend_schema(responses=StaffAdminSerializer(many=True))
     def get(self, request):
-        members = StaffMember.objects.select_related("user").prefetch_related("offices",
-                                                                               "services")
+        members = StaffMember.objects.select_related("user").prefetch_related("offices", "services")
         return Response(StaffAdminSerializer(members, many=True).data)
 
     @extend_schema(request=StaffAdminSerializer, responses={201: StaffAdminSerializer})
@@ -255,14 +267,18 @@ class AdminStaffListApi(APIView):
         user_data = data.get("user", {})
         with ServiceCall(), transaction.atomic():
             user = staff_account_create(
-                email=user_data["email"], password=data.get("password"),
+                email=user_data["email"],
+                password=data.get("password"),
                 role=user_data.get("role", "staff"),
                 office_slugs=[o.slug for o in data.get("offices", [])],
-                full_name=user_data.get("full_name", ""), acting_user=request.user)
+                full_name=user_data.get("full_name", ""),
+                acting_user=request.user,
+            )
             member = user.staff_profile
             if "services" in data:
-                services.staff_assign(member=member, services=data["services"],
-                                      acting_user=request.user)
+                services.staff_assign(
+                    member=member, services=data["services"], acting_user=request.user
+                )
             if not data.get("password"):
                 _send_set_password_on_commit(request, user)
         return Response(StaffAdminSerializer(member).data, status=status.HTTP_201_CREATED)
@@ -273,8 +289,9 @@ def _send_set_password_on_commit(request, user) -> None:
 
     tenant = request.tenant
     base = tenant.url()
-    transaction.on_commit(lambda: set_password_mail_send(user=user, base_url=base,
-                                                         organisation=tenant.name))
+    transaction.on_commit(
+        lambda: set_password_mail_send(user=user, base_url=base, organisation=tenant.name)
+    )
 
 
 class AdminStaffDetailApi(APIView):
@@ -296,10 +313,17 @@ class AdminStaffDetailApi(APIView):
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
         with transaction.atomic():
-            services.staff_assign(member=member, offices=data.get("offices"),
-                                  services=data.get("services"), acting_user=request.user)
-            user_values = {k: v for k, v in data.get("user", {}).items()
-                           if k in ("full_name", "role", "is_active")}
+            services.staff_assign(
+                member=member,
+                offices=data.get("offices"),
+                services=data.get("services"),
+                acting_user=request.user,
+            )
+            user_values = {
+                k: v
+                for k, v in data.get("user", {}).items()
+                if k in ("full_name", "role", "is_active")
+            }
             if user_values:
                 changes = diff(member.user, user_values)
                 for key, value in user_values.items():
@@ -307,8 +331,9 @@ class AdminStaffDetailApi(APIView):
                 member.user.is_staff = member.user.role == "admin"
                 member.user.is_superuser = member.user.role == "admin"
                 member.user.save()
-                audit(acting_user=request.user, action="user.update", obj=member.user,
-                      changes=changes)
+                audit(
+                    acting_user=request.user, action="user.update", obj=member.user, changes=changes
+                )
         return Response(StaffAdminSerializer(self._get(pk)).data)
 
     @extend_schema(responses={204: None})
@@ -346,6 +371,7 @@ class AdminLocalHolidayApi(APIView):
 
 # --- officials ---------------------------------------------------------------------------
 
+
 class StaffPresenceApi(APIView):
     permission_classes = [IsMunicipalStaff]
 
@@ -353,12 +379,18 @@ class StaffPresenceApi(APIView):
     def put(self, request):
         member = selectors.staff_member_of(request.user)
         if member is None:
-            raise ApiError("This account is not an official of an office.", "not_an_official",
-                           status.HTTP_403_FORBIDDEN)
+            raise ApiError(
+                "This account is not an official of an office.",
+                "not_an_official",
+                status.HTTP_403_FORBIDDEN,
+            )
         payload = PresenceSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        services.presence_set(member=member, presence=payload.validated_data["presence"],
-                              mode=payload.validated_data.get("mode"))
+        services.presence_set(
+            member=member,
+            presence=payload.validated_data["presence"],
+            mode=payload.validated_data.get("mode"),
+        )
         return Response({"status": member.presence, "mode": member.mode})
 
     @extend_schema(responses=PresenceSerializer)

@@ -31,7 +31,8 @@ class Office(models.Model):
         _("waiting room capacity"), default=20, validators=[MaxValueValidator(500)]
     )
     booking_horizon_days = models.PositiveIntegerField(
-        _("booking horizon (days)"), default=90,
+        _("booking horizon (days)"),
+        default=90,
         validators=[MinValueValidator(1), MaxValueValidator(365)],
     )
     min_lead_minutes = models.PositiveIntegerField(
@@ -59,7 +60,8 @@ class Service(models.Model):
     name = models.CharField(_("name"), max_length=200)
     description = models.TextField(_("description"), blank=True)
     duration_minutes = models.PositiveIntegerField(
-        _("duration (minutes)"), default=15,
+        _("duration (minutes)"),
+        default=15,
         validators=[MinValueValidator(5), MaxValueValidator(480)],
     )
     offers_in_person = models.BooleanField(_("in person"), default=True)
@@ -73,7 +75,9 @@ class Service(models.Model):
         verbose_name = _("service")
         verbose_name_plural = _("services")
         constraints = [
-            models.UniqueConstraint(fields=["office", "slug"], name="service_slug_unique_per_office"),
+            models.UniqueConstraint(
+                fields=["office", "slug"], name="service_slug_unique_per_office"
+            ),
             models.CheckConstraint(
                 condition=Q(offers_in_person=True) | Q(offers_video=True),
                 name="service_offers_some_mode",
@@ -85,8 +89,11 @@ class Service(models.Model):
 
     @property
     def modes(self) -> list[str]:
-        return [m for m, on in ((Mode.IN_PERSON, self.offers_in_person),
-                                (Mode.VIDEO, self.offers_video)) if on]
+        return [
+            m
+            for m, on in ((Mode.IN_PERSON, self.offers_in_person), (Mode.VIDEO, self.offers_video))
+            if on
+        ]
 
 
 class OpeningWindow(models.Model):
@@ -115,8 +122,9 @@ class Closure(models.Model):
     class Meta:
         ordering = ["start_date"]
         constraints = [
-            models.CheckConstraint(condition=Q(start_date__lte=F("end_date")),
-                                   name="closure_start_not_after_end"),
+            models.CheckConstraint(
+                condition=Q(start_date__lte=F("end_date")), name="closure_start_not_after_end"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -142,12 +150,12 @@ class StaffMember(models.Model):
         BUSY = "busy", _("Busy")
         AWAY = "away", _("Away")
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                                related_name="staff_profile")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_profile"
+    )
     offices = models.ManyToManyField(Office, related_name="staff", blank=True)
     services = models.ManyToManyField(Service, related_name="staff", blank=True)
-    presence = models.CharField(max_length=10, choices=Presence.choices,
-                                default=Presence.AWAY)
+    presence = models.CharField(max_length=10, choices=Presence.choices, default=Presence.AWAY)
     mode = models.CharField(max_length=10, choices=Mode.choices, default=Mode.VIDEO)
     presence_changed_at = models.DateTimeField(null=True, blank=True)
     last_seen_at = models.DateTimeField(null=True, blank=True, db_index=True)

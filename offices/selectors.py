@@ -51,16 +51,24 @@ class OfficeStatus:
 def _staff_count(**filters) -> Coalesce:
     # One row per office via GROUP BY on the through table, counted in a subquery so that
     # the several counts never multiply each other's joins.
-    qs = (StaffMember.objects.filter(offices=OuterRef("pk"), **filters)
-          .values("offices").annotate(n=Count("pk")).values("n"))
+    qs = (
+        StaffMember.objects.filter(offices=OuterRef("pk"), **filters)
+        .values("offices")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     return Coalesce(Subquery(qs[:1], output_field=IntegerField()), 0)
 
 
 def _ticket_count(status: str) -> Coalesce:
     from scheduling.models import Ticket
 
-    qs = (Ticket.objects.filter(office=OuterRef("pk"), status=status)
-          .values("office").annotate(n=Count("pk")).values("n"))
+    qs = (
+        Ticket.objects.filter(office=OuterRef("pk"), status=status)
+        .values("office")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     return Coalesce(Subquery(qs[:1], output_field=IntegerField()), 0)
 
 
@@ -68,11 +76,14 @@ def office_queryset(*, now: datetime, with_services: bool = False) -> QuerySet[O
     cutoff = presence_cutoff(now)
     today = timezone.localdate(now)
     qs = Office.objects.annotate(
-        free_video=_staff_count(presence=StaffMember.Presence.AVAILABLE, mode=Mode.VIDEO,
-                                last_seen_at__gte=cutoff),
-        serving_video=_staff_count(presence__in=[StaffMember.Presence.AVAILABLE,
-                                                 StaffMember.Presence.BUSY],
-                                   mode=Mode.VIDEO, last_seen_at__gte=cutoff),
+        free_video=_staff_count(
+            presence=StaffMember.Presence.AVAILABLE, mode=Mode.VIDEO, last_seen_at__gte=cutoff
+        ),
+        serving_video=_staff_count(
+            presence__in=[StaffMember.Presence.AVAILABLE, StaffMember.Presence.BUSY],
+            mode=Mode.VIDEO,
+            last_seen_at__gte=cutoff,
+        ),
         waiting=_ticket_count("waiting"),
     ).prefetch_related(
         "opening_windows",
@@ -88,8 +99,11 @@ def _recent_durations(now: datetime) -> dict[int, list[float]]:
     from scheduling.models import Ticket
 
     rows = (
-        Ticket.objects.filter(status=Ticket.Status.DONE, started_at__isnull=False,
-                              finished_at__gte=now - timedelta(days=HISTORY_DAYS))
+        Ticket.objects.filter(
+            status=Ticket.Status.DONE,
+            started_at__isnull=False,
+            finished_at__gte=now - timedelta(days=HISTORY_DAYS),
+        )
         .order_by("office_id", "-finished_at")
         .values_list("office_id", "started_at", "finished_at")
     )
@@ -106,8 +120,9 @@ def _holidays(tenant, now: datetime) -> frozenset[date]:
     return holiday_dates(tenant.state, years, local)
 
 
-def build_calendar(office: Office, *, tz_name: str, holidays: frozenset[date]
-                   ) -> slot_engine.OfficeCalendar:
+def build_calendar(
+    office: Office, *, tz_name: str, holidays: frozenset[date]
+) -> slot_engine.OfficeCalendar:
     return slot_engine.OfficeCalendar.build(
         tz_name,
         [(w.weekday, w.start, w.end) for w in office.opening_windows.all()],
@@ -117,15 +132,19 @@ def build_calendar(office: Office, *, tz_name: str, holidays: frozenset[date]
 
 
 def _default_duration(office: Office) -> float:
-    services = [s for s in getattr(office, "_prefetched_objects_cache", {}).get("services", [])
-                if s.offers_video]
+    services = [
+        s
+        for s in getattr(office, "_prefetched_objects_cache", {}).get("services", [])
+        if s.offers_video
+    ]
     if services:
         return sum(s.duration_minutes for s in services) / len(services)
     return float(settings.QUEUE_DEFAULT_SESSION_MINUTES)
 
 
-def office_statuses(*, tenant, now: datetime | None = None, slug: str | None = None,
-                    with_services: bool = False) -> list[OfficeStatus]:
+def office_statuses(
+    *, tenant, now: datetime | None = None, slug: str | None = None, with_services: bool = False
+) -> list[OfficeStatus]:
     now = now or timezone.now()
     qs = office_queryset(now=now, with_services=with_services)
     if slug is not None:
@@ -135,12 +154,15 @@ def office_statuses(*, tenant, now: datetime | None = None, slug: str | None = N
         return []
     holidays = _holidays(tenant, now)
     history = _recent_durations(now)
-    return [_status_of(o, tenant=tenant, now=now, holidays=holidays,
-                       history=history.get(o.pk, [])) for o in offices]
+    return [
+        _status_of(o, tenant=tenant, now=now, holidays=holidays, history=history.get(o.pk, []))
+        for o in offices
+    ]
 
 
-def _status_of(office: Office, *, tenant, now: datetime, holidays: frozenset[date],
-               history: list[float]) -> OfficeStatus:
+def _status_of(
+    office: Office, *, tenant, now: datetime, holidays: frozenset[date], history: list[float]
+) -> OfficeStatus:
     calendar = build_calendar(office, tz_name=tenant.time_zone, holidays=holidays)
     window = slot_engine.current_window(now, calendar)
     if window is None:
@@ -152,20 +174,28 @@ def _status_of(office: Office, *, tenant, now: datetime, holidays: frozenset[dat
     estimate = None
     if status != CLOSED and office.video_enabled:
         estimate = estimate_wait_minutes(
-            history, officials_serving=office.serving_video, people_ahead=office.waiting,
-            default_minutes=_default_duration(office), officials_free=office.free_video)
+            history,
+            officials_serving=office.serving_video,
+            people_ahead=office.waiting,
+            default_minutes=_default_duration(office),
+            officials_free=office.free_video,
+        )
     return OfficeStatus(
-        office=office, status=status, waiting_count=office.waiting,
+        office=office,
+        status=status,
+        waiting_count=office.waiting,
         estimated_wait_minutes=estimate,
         next_opening=slot_engine.next_opening(now, calendar, horizon_days=366),
         open_until=window[1] if window else None,
-        free_officials=office.free_video, serving_officials=office.serving_video,
+        free_officials=office.free_video,
+        serving_officials=office.serving_video,
         calendar=calendar,
     )
 
 
-def office_status_get(*, tenant, slug: str, now: datetime | None = None,
-                      with_services: bool = True) -> OfficeStatus | None:
+def office_status_get(
+    *, tenant, slug: str, now: datetime | None = None, with_services: bool = True
+) -> OfficeStatus | None:
     found = office_statuses(tenant=tenant, now=now, slug=slug, with_services=with_services)
     return found[0] if found else None
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from offices.models import Closure, Mode, Office, OpeningWindow, Service, StaffMember
+from offices.models import Closure, Mode, Office, Service, StaffMember
 
 
 def iso(dt):
@@ -68,15 +68,28 @@ class OfficeDetailSerializer(OfficeStatusSerializer):
 class OfficeAdminSerializer(serializers.ModelSerializer):
     class Meta:
         model = Office
-        fields = ["slug", "name", "description", "address", "contact_email", "contact_phone",
-                  "languages", "video_enabled", "waiting_room_capacity", "booking_horizon_days",
-                  "min_lead_minutes", "ticket_prefix", "order"]
+        fields = [
+            "slug",
+            "name",
+            "description",
+            "address",
+            "contact_email",
+            "contact_phone",
+            "languages",
+            "video_enabled",
+            "waiting_room_capacity",
+            "booking_horizon_days",
+            "min_lead_minutes",
+            "ticket_prefix",
+            "order",
+        ]
         extra_kwargs = {"slug": {"validators": []}}
 
     def validate_languages(self, value):
-        if not isinstance(value, list) or not all(isinstance(v, str) and len(v) <= 8
-                                                  for v in value):
-            raise serializers.ValidationError("A list of language codes, e.g. [\"de\", \"en\"].")
+        if not isinstance(value, list) or not all(
+            isinstance(v, str) and len(v) <= 8 for v in value
+        ):
+            raise serializers.ValidationError('A list of language codes, e.g. ["de", "en"].')
         return value
 
 
@@ -92,8 +105,18 @@ class ServiceAdminSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Service
-        fields = ["id", "office", "slug", "name", "description", "duration_minutes", "modes",
-                  "what_to_bring", "order", "is_active"]
+        fields = [
+            "id",
+            "office",
+            "slug",
+            "name",
+            "description",
+            "duration_minutes",
+            "modes",
+            "what_to_bring",
+            "order",
+            "is_active",
+        ]
         validators: list = []
 
     def to_representation(self, instance):
@@ -105,17 +128,18 @@ class ServiceAdminSerializer(serializers.ModelSerializer):
 class StaffAdminSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     email = serializers.EmailField(source="user.email")
-    full_name = serializers.CharField(source="user.full_name", required=False, allow_blank=True,
-                                      max_length=150)
-    role = serializers.ChoiceField(source="user.role", choices=["staff", "admin"],
-                                   default="staff")
+    full_name = serializers.CharField(
+        source="user.full_name", required=False, allow_blank=True, max_length=150
+    )
+    role = serializers.ChoiceField(source="user.role", choices=["staff", "admin"], default="staff")
     is_active = serializers.BooleanField(source="user.is_active", required=False)
-    password = serializers.CharField(write_only=True, required=False, min_length=8,
-                                     max_length=128)
-    offices = serializers.SlugRelatedField(slug_field="slug", many=True,
-                                           queryset=Office.objects.all(), required=False)
-    services = serializers.PrimaryKeyRelatedField(many=True, queryset=Service.objects.all(),
-                                                  required=False)
+    password = serializers.CharField(write_only=True, required=False, min_length=8, max_length=128)
+    offices = serializers.SlugRelatedField(
+        slug_field="slug", many=True, queryset=Office.objects.all(), required=False
+    )
+    services = serializers.PrimaryKeyRelatedField(
+        many=True, queryset=Service.objects.all(), required=False
+    )
     presence = serializers.CharField(read_only=True)
     mode = serializers.CharField(read_only=True)
 

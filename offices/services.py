@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime, time
+from itertools import pairwise
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -15,6 +16,7 @@ from offices.cache import invalidate_statuses
 from offices.models import Closure, LocalHoliday, Mode, Office, OpeningWindow, Service, StaffMember
 from platform_core.audit import audit, diff
 from platform_core.models import User
+
 
 def invalidates_statuses(fn):
     """After a successful write, citizens see the new status at once (not after the TTL)."""
@@ -29,11 +31,32 @@ def invalidates_statuses(fn):
     return wrapper
 
 
-OFFICE_FIELDS = {"slug", "name", "description", "address", "contact_email", "contact_phone",
-                 "languages", "video_enabled", "waiting_room_capacity", "booking_horizon_days",
-                 "min_lead_minutes", "ticket_prefix", "order"}
-SERVICE_FIELDS = {"slug", "name", "description", "duration_minutes", "offers_in_person",
-                  "offers_video", "what_to_bring", "order", "is_active"}
+OFFICE_FIELDS = {
+    "slug",
+    "name",
+    "description",
+    "address",
+    "contact_email",
+    "contact_phone",
+    "languages",
+    "video_enabled",
+    "waiting_room_capacity",
+    "booking_horizon_days",
+    "min_lead_minutes",
+    "ticket_prefix",
+    "order",
+}
+SERVICE_FIELDS = {
+    "slug",
+    "name",
+    "description",
+    "duration_minutes",
+    "offers_in_person",
+    "offers_video",
+    "what_to_bring",
+    "order",
+    "is_active",
+}
 
 
 def _save(instance, *, unique_code: str, unique_field: str) -> None:
@@ -42,20 +65,30 @@ def _save(instance, *, unique_code: str, unique_field: str) -> None:
         with transaction.atomic():
             instance.save()
     except IntegrityError as exc:  # a concurrent writer took the slug between check and save
-        raise ValidationError({unique_field: ValidationError("Already taken.", code=unique_code)}
-                              ) from exc
+        raise ValidationError(
+            {unique_field: ValidationError("Already taken.", code=unique_code)}
+        ) from exc
 
 
 @transaction.atomic
 @invalidates_statuses
 def office_create(*, acting_user: User | None, **fields: Any) -> Office:
     if Office.objects.filter(slug=fields.get("slug")).exists():
-        raise ValidationError({"slug": ValidationError("An office with this slug exists.",
-                                                       code=error_codes.OFFICE_SLUG_TAKEN)})
+        raise ValidationError(
+            {
+                "slug": ValidationError(
+                    "An office with this slug exists.", code=error_codes.OFFICE_SLUG_TAKEN
+                )
+            }
+        )
     office = Office(**{k: v for k, v in fields.items() if k in OFFICE_FIELDS})
     _save(office, unique_code=error_codes.OFFICE_SLUG_TAKEN, unique_field="slug")
-    audit(acting_user=acting_user, action="office.create", obj=office,
-          changes={k: fields[k] for k in fields if k in OFFICE_FIELDS})
+    audit(
+        acting_user=acting_user,
+        action="office.create",
+        obj=office,
+        changes={k: fields[k] for k in fields if k in OFFICE_FIELDS},
+    )
     return office
 
 
@@ -63,10 +96,18 @@ def office_create(*, acting_user: User | None, **fields: Any) -> Office:
 @invalidates_statuses
 def office_update(*, office: Office, acting_user: User | None, **fields: Any) -> Office:
     values = {k: v for k, v in fields.items() if k in OFFICE_FIELDS}
-    if "slug" in values and values["slug"] != office.slug and Office.objects.filter(
-            slug=values["slug"]).exists():
-        raise ValidationError({"slug": ValidationError("An office with this slug exists.",
-                                                       code=error_codes.OFFICE_SLUG_TAKEN)})
+    if (
+        "slug" in values
+        and values["slug"] != office.slug
+        and Office.objects.filter(slug=values["slug"]).exists()
+    ):
+        raise ValidationError(
+            {
+                "slug": ValidationError(
+                    "An office with this slug exists.", code=error_codes.OFFICE_SLUG_TAKEN
+                )
+            }
+        )
     changes = diff(office, values)
     for key, value in values.items():
         setattr(office, key, value)
@@ -79,8 +120,12 @@ def office_update(*, office: Office, acting_user: User | None, **fields: Any) ->
 @transaction.atomic
 @invalidates_statuses
 def office_delete(*, office: Office, acting_user: User | None) -> None:
-    audit(acting_user=acting_user, action="office.delete", obj=office,
-          changes={"slug": office.slug, "name": office.name})
+    audit(
+        acting_user=acting_user,
+        action="office.delete",
+        obj=office,
+        changes={"slug": office.slug, "name": office.name},
+    )
     office.delete()
 
 
@@ -93,21 +138,30 @@ def validate_week(windows: Sequence[dict[str, Any]]) -> list[tuple[int, time, ti
         key = f"{index}"
         weekday, start, end = window.get("weekday"), window.get("start"), window.get("end")
         if not isinstance(weekday, int) or not 0 <= weekday <= 6:
-            errors.setdefault(key, []).append(ValidationError(
-                "weekday must be 0 (Monday) to 6 (Sunday).", code=error_codes.WEEKDAY_OUT_OF_RANGE))
+            errors.setdefault(key, []).append(
+                ValidationError(
+                    "weekday must be 0 (Monday) to 6 (Sunday).",
+                    code=error_codes.WEEKDAY_OUT_OF_RANGE,
+                )
+            )
             continue
         if start >= end:
-            errors.setdefault(key, []).append(ValidationError(
-                "start must be before end.", code=error_codes.WINDOW_START_NOT_BEFORE_END))
+            errors.setdefault(key, []).append(
+                ValidationError(
+                    "start must be before end.", code=error_codes.WINDOW_START_NOT_BEFORE_END
+                )
+            )
             continue
         parsed.append((weekday, start, end, index))
     parsed.sort()
-    for (day_a, _s_a, end_a, _i_a), (day_b, start_b, _e_b, index_b) in zip(
-            parsed, parsed[1:], strict=False):
+    for (day_a, _s_a, end_a, _i_a), (day_b, start_b, _e_b, index_b) in pairwise(parsed):
         if day_a == day_b and start_b < end_a:
-            errors.setdefault(f"{index_b}", []).append(ValidationError(
-                "This window overlaps another one on the same weekday.",
-                code=error_codes.WINDOW_OVERLAP))
+            errors.setdefault(f"{index_b}", []).append(
+                ValidationError(
+                    "This window overlaps another one on the same weekday.",
+                    code=error_codes.WINDOW_OVERLAP,
+                )
+            )
     if errors:
         raise ValidationError(errors)
     return [(d, s, e) for d, s, e, _ in parsed]
@@ -115,38 +169,59 @@ def validate_week(windows: Sequence[dict[str, Any]]) -> list[tuple[int, time, ti
 
 @transaction.atomic
 @invalidates_statuses
-def opening_hours_replace(*, office: Office, windows: Sequence[dict[str, Any]],
-                          acting_user: User | None) -> list[OpeningWindow]:
+def opening_hours_replace(
+    *, office: Office, windows: Sequence[dict[str, Any]], acting_user: User | None
+) -> list[OpeningWindow]:
     """Replace the whole week at once (local wall-clock times of the municipality)."""
     week = validate_week(windows)
     before = [f"{w.weekday} {w.start:%H:%M}-{w.end:%H:%M}" for w in office.opening_windows.all()]
     Office.objects.select_for_update().filter(pk=office.pk).first()  # serialise replacements
     office.opening_windows.all().delete()
     created = OpeningWindow.objects.bulk_create(
-        OpeningWindow(office=office, weekday=d, start=s, end=e) for d, s, e in week)
+        OpeningWindow(office=office, weekday=d, start=s, end=e) for d, s, e in week
+    )
     after = [f"{d} {s:%H:%M}-{e:%H:%M}" for d, s, e in week]
     if before != after:
-        audit(acting_user=acting_user, action="office.opening_hours", obj=office,
-              changes={"opening_hours": [before, after]})
+        audit(
+            acting_user=acting_user,
+            action="office.opening_hours",
+            obj=office,
+            changes={"opening_hours": [before, after]},
+        )
     return created
 
 
 def _closure_check(start_date, end_date) -> None:
     if start_date > end_date:
-        raise ValidationError({"end_date": ValidationError(
-            "The closure ends before it starts.", code=error_codes.CLOSURE_END_BEFORE_START)})
+        raise ValidationError(
+            {
+                "end_date": ValidationError(
+                    "The closure ends before it starts.", code=error_codes.CLOSURE_END_BEFORE_START
+                )
+            }
+        )
 
 
 @transaction.atomic
 @invalidates_statuses
-def closure_create(*, office: Office, start_date, end_date, reason: str = "",
-                   acting_user: User | None) -> Closure:
+def closure_create(
+    *, office: Office, start_date, end_date, reason: str = "", acting_user: User | None
+) -> Closure:
     _closure_check(start_date, end_date)
-    closure = Closure.objects.create(office=office, start_date=start_date, end_date=end_date,
-                                     reason=reason)
-    audit(acting_user=acting_user, action="closure.create", obj=closure,
-          changes={"office": office.slug, "start_date": start_date, "end_date": end_date,
-                   "reason": reason})
+    closure = Closure.objects.create(
+        office=office, start_date=start_date, end_date=end_date, reason=reason
+    )
+    audit(
+        acting_user=acting_user,
+        action="closure.create",
+        obj=closure,
+        changes={
+            "office": office.slug,
+            "start_date": start_date,
+            "end_date": end_date,
+            "reason": reason,
+        },
+    )
     return closure
 
 
@@ -154,8 +229,9 @@ def closure_create(*, office: Office, start_date, end_date, reason: str = "",
 @invalidates_statuses
 def closure_update(*, closure: Closure, acting_user: User | None, **fields: Any) -> Closure:
     values = {k: v for k, v in fields.items() if k in {"start_date", "end_date", "reason"}}
-    _closure_check(values.get("start_date", closure.start_date),
-                   values.get("end_date", closure.end_date))
+    _closure_check(
+        values.get("start_date", closure.start_date), values.get("end_date", closure.end_date)
+    )
     changes = diff(closure, values)
     for key, value in values.items():
         setattr(closure, key, value)
@@ -168,8 +244,12 @@ def closure_update(*, closure: Closure, acting_user: User | None, **fields: Any)
 @transaction.atomic
 @invalidates_statuses
 def closure_delete(*, closure: Closure, acting_user: User | None) -> None:
-    audit(acting_user=acting_user, action="closure.delete", obj=closure,
-          changes={"start_date": closure.start_date, "end_date": closure.end_date})
+    audit(
+        acting_user=acting_user,
+        action="closure.delete",
+        obj=closure,
+        changes={"start_date": closure.start_date, "end_date": closure.end_date},
+    )
     closure.delete()
 
 
@@ -184,13 +264,23 @@ def _service_values(fields: dict[str, Any]) -> dict[str, Any]:
 
 def _service_check(service: Service) -> None:
     if not (service.offers_in_person or service.offers_video):
-        raise ValidationError({"modes": ValidationError(
-            "A service is offered in person, by video, or both.",
-            code=error_codes.SERVICE_NEEDS_A_MODE)})
+        raise ValidationError(
+            {
+                "modes": ValidationError(
+                    "A service is offered in person, by video, or both.",
+                    code=error_codes.SERVICE_NEEDS_A_MODE,
+                )
+            }
+        )
     clash = Service.objects.filter(office=service.office, slug=service.slug).exclude(pk=service.pk)
     if clash.exists():
-        raise ValidationError({"slug": ValidationError(
-            "This office has a service with this slug.", code=error_codes.SERVICE_SLUG_TAKEN)})
+        raise ValidationError(
+            {
+                "slug": ValidationError(
+                    "This office has a service with this slug.", code=error_codes.SERVICE_SLUG_TAKEN
+                )
+            }
+        )
 
 
 @transaction.atomic
@@ -199,8 +289,12 @@ def service_create(*, office: Office, acting_user: User | None, **fields: Any) -
     service = Service(office=office, **_service_values(fields))
     _service_check(service)
     _save(service, unique_code=error_codes.SERVICE_SLUG_TAKEN, unique_field="slug")
-    audit(acting_user=acting_user, action="service.create", obj=service,
-          changes={"office": office.slug, **_service_values(fields)})
+    audit(
+        acting_user=acting_user,
+        action="service.create",
+        obj=service,
+        changes={"office": office.slug, **_service_values(fields)},
+    )
     return service
 
 
@@ -223,8 +317,12 @@ def service_update(*, service: Service, acting_user: User | None, **fields: Any)
 @transaction.atomic
 @invalidates_statuses
 def service_delete(*, service: Service, acting_user: User | None) -> None:
-    audit(acting_user=acting_user, action="service.delete", obj=service,
-          changes={"slug": service.slug})
+    audit(
+        acting_user=acting_user,
+        action="service.delete",
+        obj=service,
+        changes={"slug": service.slug},
+    )
     service.is_active = False  # appointments keep pointing at it; citizens no longer see it
     service.save(update_fields=["is_active"])
 
@@ -233,33 +331,50 @@ def service_delete(*, service: Service, acting_user: User | None) -> None:
 @invalidates_statuses
 def local_holiday_set(*, date, name: str, acting_user: User | None) -> LocalHoliday:
     holiday, _ = LocalHoliday.objects.update_or_create(date=date, defaults={"name": name})
-    audit(acting_user=acting_user, action="holiday.set", obj=holiday,
-          changes={"date": date, "name": name})
+    audit(
+        acting_user=acting_user,
+        action="holiday.set",
+        obj=holiday,
+        changes={"date": date, "name": name},
+    )
     return holiday
 
 
 @transaction.atomic
 @invalidates_statuses
-def staff_assign(*, member: StaffMember, offices: Iterable[Office] | None = None,
-                 services: Iterable[Service] | None = None,
-                 acting_user: User | None) -> StaffMember:
+def staff_assign(
+    *,
+    member: StaffMember,
+    offices: Iterable[Office] | None = None,
+    services: Iterable[Service] | None = None,
+    acting_user: User | None,
+) -> StaffMember:
     changes: dict[str, Any] = {}
     if offices is not None:
         offices = list(offices)
-        changes["offices"] = [sorted(o.slug for o in member.offices.all()),
-                              sorted(o.slug for o in offices)]
+        changes["offices"] = [
+            sorted(o.slug for o in member.offices.all()),
+            sorted(o.slug for o in offices),
+        ]
         member.offices.set(offices)
     if services is not None:
         services = list(services)
-        changes["services"] = [sorted(s.pk for s in member.services.all()),
-                               sorted(s.pk for s in services)]
+        changes["services"] = [
+            sorted(s.pk for s in member.services.all()),
+            sorted(s.pk for s in services),
+        ]
         member.services.set(services)
     audit(acting_user=acting_user, action="staff.assign", obj=member, changes=changes)
     return member
 
 
-def presence_set(*, member: StaffMember, presence: str | None = None, mode: str | None = None,
-                 now: datetime | None = None) -> StaffMember:
+def presence_set(
+    *,
+    member: StaffMember,
+    presence: str | None = None,
+    mode: str | None = None,
+    now: datetime | None = None,
+) -> StaffMember:
     """Set an official's presence and mode; also counts as a heartbeat."""
     now = now or timezone.now()
     fields = {"last_seen_at": now}
@@ -281,6 +396,8 @@ def presence_expire_stale(*, now: datetime | None = None) -> int:
     from offices.selectors import presence_cutoff
 
     now = now or timezone.now()
-    return StaffMember.objects.exclude(presence=StaffMember.Presence.AWAY).filter(
-        last_seen_at__lt=presence_cutoff(now)
-    ).update(presence=StaffMember.Presence.AWAY, presence_changed_at=now)
+    return (
+        StaffMember.objects.exclude(presence=StaffMember.Presence.AWAY)
+        .filter(last_seen_at__lt=presence_cutoff(now))
+        .update(presence=StaffMember.Presence.AWAY, presence_changed_at=now)
+    )

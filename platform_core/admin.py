@@ -17,8 +17,12 @@ class AuditedAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        audit(acting_user=request.user, action=f"{obj._meta.model_name}.{'update' if change else 'create'}",
-              obj=obj, changes={name: form.cleaned_data.get(name) for name in form.changed_data})
+        audit(
+            acting_user=request.user,
+            action=f"{obj._meta.model_name}.{'update' if change else 'create'}",
+            obj=obj,
+            changes={name: form.cleaned_data.get(name) for name in form.changed_data},
+        )
 
     def delete_model(self, request, obj):
         audit(acting_user=request.user, action=f"{obj._meta.model_name}.delete", obj=obj)

@@ -49,8 +49,9 @@ class TokenObtainApi(APIView):
             password=data.validated_data["password"],
         )
         if user is None or not _may_use_host(user, request):
-            raise ApiError("E-mail or password is wrong.", "invalid_credentials",
-                           status.HTTP_400_BAD_REQUEST)
+            raise ApiError(
+                "E-mail or password is wrong.", "invalid_credentials", status.HTTP_400_BAD_REQUEST
+            )
         return Response({"token": token_issue(user=user)})
 
 
@@ -70,14 +71,14 @@ def readyz(request: HttpRequest) -> JsonResponse:
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
-    except Exception as exc:  # noqa: BLE001 - any failure means "not ready"
+    except Exception as exc:
         failed["database"] = exc.__class__.__name__
     try:
         from platform_core.celery import app
 
         with app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, timeout=2)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         failed["broker"] = exc.__class__.__name__
     if failed:
         logger.warning("not ready: %s", failed)
@@ -92,10 +93,22 @@ class MeApi(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses=inline_serializer("Me", {
-        "email": serializers.EmailField(), "role": serializers.CharField(),
-        "municipality": serializers.CharField(allow_null=True)}))
+    @extend_schema(
+        responses=inline_serializer(
+            "Me",
+            {
+                "email": serializers.EmailField(),
+                "role": serializers.CharField(),
+                "municipality": serializers.CharField(allow_null=True),
+            },
+        )
+    )
     def get(self, request):
         tenant = request.tenant
-        return Response({"email": request.user.email, "role": request.user.role,
-                         "municipality": tenant.schema_name if tenant else None})
+        return Response(
+            {
+                "email": request.user.email,
+                "role": request.user.role,
+                "municipality": tenant.schema_name if tenant else None,
+            }
+        )

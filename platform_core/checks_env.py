@@ -24,6 +24,4 @@ def assert_production_safe(
     if debug:
         raise UnsafeProductionSettings("DEBUG is on; set DEBUG=false.")
     if not field_encryption_key or field_encryption_key == dev_field_key:
-        raise UnsafeProductionSettings(
-            "FIELD_ENCRYPTION_KEY is unset or the development default."
-        )
+        raise UnsafeProductionSettings("FIELD_ENCRYPTION_KEY is unset or the development default.")

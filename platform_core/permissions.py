@@ -29,6 +29,4 @@ class IsMunicipalStaff(BasePermission):
 
     def has_permission(self, request, view) -> bool:
         user = _user(request)
-        return bool(
-            user and request.tenant is not None and user.role in ("staff", "admin")
-        )
+        return bool(user and request.tenant is not None and user.role in ("staff", "admin"))

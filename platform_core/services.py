@@ -32,16 +32,21 @@ def user_create(
         is_staff=role in (User.Role.ADMIN, User.Role.VENDOR),
         is_superuser=role == User.Role.VENDOR,
     )
-    audit(acting_user=acting_user, action="user.create", obj=user,
-          changes={"email": user.email, "role": role})
+    audit(
+        acting_user=acting_user,
+        action="user.create",
+        obj=user,
+        changes={"email": user.email, "role": role},
+    )
     return user
 
 
 def set_password_url(*, user: User, base_url: str) -> str:
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     token = default_token_generator.make_token(user)
-    path = reverse("set-password", kwargs={"uidb64": uid, "token": token},
-                   urlconf=settings.ROOT_URLCONF)
+    path = reverse(
+        "set-password", kwargs={"uidb64": uid, "token": token}, urlconf=settings.ROOT_URLCONF
+    )
     return base_url.rstrip("/") + path
 
 

@@ -24,7 +24,7 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 DJANGO_ENV = env.str("DJANGO_ENV", default="development")
 IS_PRODUCTION = DJANGO_ENV == "production"
 DEV_SECRET_KEY = "dev-insecure-secret-key-change-me"  # noqa: S105 - refused in production
-DEV_FIELD_ENCRYPTION_KEY = "dev-insecure-field-key-change-me"  # noqa: S105
+DEV_FIELD_ENCRYPTION_KEY = "dev-insecure-field-key-change-me"
 
 SECRET_KEY = env.str("SECRET_KEY", default=DEV_SECRET_KEY)
 FIELD_ENCRYPTION_KEY = env.str("FIELD_ENCRYPTION_KEY", default=DEV_FIELD_ENCRYPTION_KEY)
@@ -169,7 +169,9 @@ MEDIA_ROOT = DATA_DIR / "media"
 # --- e-mail: development writes every mail as a file under .data/mail/ ---------------------
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.filebased.EmailBackend")
 EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(DATA_DIR / "mail"))
-DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Virtuelles Bürgerbüro <noreply@localhost>")
+DEFAULT_FROM_EMAIL = env.str(
+    "DEFAULT_FROM_EMAIL", default="Virtuelles Bürgerbüro <noreply@localhost>"
+)
 
 # --- security ------------------------------------------------------------------------------
 SESSION_COOKIE_DOMAIN = None  # host-only: a municipality's cookie never reaches another host
@@ -257,15 +259,23 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celery" / "beat-schedule")
 CELERY_BEAT_SCHEDULE: dict = {
     "expire-stale-presence": {"task": "offices.tasks.expire_stale_presence", "schedule": 60.0},
     "queue-no-show-timeout": {"task": "scheduling.queue_tasks.expire_no_shows", "schedule": 60.0},
-    "queue-expire-at-closing": {"task": "scheduling.queue_tasks.expire_at_closing",
-                                "schedule": 60.0},
-    "purge-personal-data": {"task": "scheduling.queue_tasks.purge_personal_data",
-                            "schedule": crontab(hour=3, minute=15)},
+    "queue-expire-at-closing": {
+        "task": "scheduling.queue_tasks.expire_at_closing",
+        "schedule": 60.0,
+    },
+    "purge-personal-data": {
+        "task": "scheduling.queue_tasks.purge_personal_data",
+        "schedule": crontab(hour=3, minute=15),
+    },
     "video-remote-cleanup": {"task": "videoconf.tasks.retry_remote_cleanup", "schedule": 300.0},
     "send-appointment-reminders": {
-        "task": "scheduling.booking_tasks.send_appointment_reminders", "schedule": 300.0},
+        "task": "scheduling.booking_tasks.send_appointment_reminders",
+        "schedule": 300.0,
+    },
     "open-appointment-video-sessions": {
-        "task": "scheduling.booking_tasks.open_appointment_video_sessions", "schedule": 60.0},
+        "task": "scheduling.booking_tasks.open_appointment_video_sessions",
+        "schedule": 60.0,
+    },
 }
 
 # --- product defaults ------------------------------------------------------------------------
@@ -300,7 +310,8 @@ WEBEX_BACKOFF_BASE_SECONDS = env.float("WEBEX_BACKOFF_BASE_SECONDS", default=0.5
 WEBEX_MAX_RETRY_AFTER_SECONDS = env.float("WEBEX_MAX_RETRY_AFTER_SECONDS", default=10.0)
 # Hosts a municipality may enter as its Webex API base (empty = any; production: Webex only).
 WEBEX_API_BASE_ALLOWED_HOSTS = env.list(
-    "WEBEX_API_BASE_ALLOWED_HOSTS", default=["webexapis.com"] if IS_PRODUCTION else [])
+    "WEBEX_API_BASE_ALLOWED_HOSTS", default=["webexapis.com"] if IS_PRODUCTION else []
+)
 # Built-in video: ICE servers handed to RTCPeerConnection, e.g.
 # [{"urls": "stun:stun.example.org"}, {"urls": "turn:turn.example.org", "username": "u",
 # "credential": "p"}]. Empty = host candidates only, which is enough on localhost.

@@ -1,7 +1,7 @@
 """URLs every host has: health, token, language switch, OpenAPI of that host's own API."""
 
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from platform_core import apis
 
@@ -13,6 +13,6 @@ def common_urlpatterns(urlconf: str) -> list:
         path("api/auth/token/", apis.TokenObtainApi.as_view(), name="api-token"),
         path("api/auth/me/", apis.MeApi.as_view(), name="api-me"),
         path("api/schema/", SpectacularAPIView.as_view(urlconf=urlconf), name="schema"),
-        path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+        path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
         path("i18n/", include("django.conf.urls.i18n")),
     ]

@@ -13,11 +13,20 @@ urlpatterns = [
     path("platform/login/", tenant_views.VendorLoginView.as_view(), name="login"),
     path("platform/logout/", tenant_views.logout_view, name="logout"),
     path("platform/municipalities/new/", tenant_views.onboard, name="vendor-onboard"),
-    path("platform/municipalities/<slug:slug>/", tenant_views.municipality_detail,
-         name="vendor-municipality"),
-    path("api/platform/municipalities/", tenant_apis.MunicipalityListApi.as_view(),
-         name="api-municipalities"),
+    path(
+        "platform/municipalities/<slug:slug>/",
+        tenant_views.municipality_detail,
+        name="vendor-municipality",
+    ),
+    path(
+        "api/platform/municipalities/",
+        tenant_apis.MunicipalityListApi.as_view(),
+        name="api-municipalities",
+    ),
     path("webhooks/", include("videoconf.webhook_urls")),
-    path("api/platform/municipalities/<slug:slug>/", tenant_apis.MunicipalityDetailApi.as_view(),
-         name="api-municipality"),
+    path(
+        "api/platform/municipalities/<slug:slug>/",
+        tenant_apis.MunicipalityDetailApi.as_view(),
+        name="api-municipality",
+    ),
 ]

@@ -12,10 +12,13 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("account/login/", views.TenantLoginView.as_view(), name="login"),
     path("account/logout/", views.logout_view, name="logout"),
-    path("account/set-password/<uidb64>/<token>/",
-         auth_views.PasswordResetConfirmView.as_view(
-             template_name="account/set_password.html", success_url="/account/login/?set=1"),
-         name="set-password"),
+    path(
+        "account/set-password/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(
+            template_name="account/set_password.html", success_url="/account/login/?set=1"
+        ),
+        name="set-password",
+    ),
     path("", include("offices.urls")),
     path("", include("scheduling.urls")),
     path("", include("videoconf.urls")),

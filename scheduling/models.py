@@ -29,8 +29,9 @@ class TicketCounter(models.Model):
     last = models.PositiveIntegerField(default=0)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["office", "day"],
-                                               name="one_counter_per_day")]
+        constraints = [
+            models.UniqueConstraint(fields=["office", "day"], name="one_counter_per_day")
+        ]
 
     def __str__(self) -> str:
         return f"{self.office_id} {self.day}: {self.last}"
@@ -49,8 +50,9 @@ class Ticket(models.Model):
     ACTIVE = (Status.WAITING, Status.CALLED, Status.IN_SESSION)
 
     office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="tickets")
-    service = models.ForeignKey(Service, null=True, blank=True, on_delete=models.SET_NULL,
-                                related_name="tickets")
+    service = models.ForeignKey(
+        Service, null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets"
+    )
     day = models.DateField(help_text="local date the number belongs to")
     sequence = models.PositiveIntegerField()
     number = models.CharField(max_length=12)
@@ -61,8 +63,9 @@ class Ticket(models.Model):
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=40, blank=True)
     language = models.CharField(max_length=8, default="de")
-    official = models.ForeignKey(StaffMember, null=True, blank=True, on_delete=models.SET_NULL,
-                                 related_name="tickets")
+    official = models.ForeignKey(
+        StaffMember, null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets"
+    )
     call_count = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     called_at = models.DateTimeField(null=True, blank=True)
@@ -77,8 +80,9 @@ class Ticket(models.Model):
     class Meta:
         ordering = ["created_at", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["office", "day", "sequence"],
-                                    name="ticket_number_unique_per_office_day"),
+            models.UniqueConstraint(
+                fields=["office", "day", "sequence"], name="ticket_number_unique_per_office_day"
+            ),
         ]
         indexes = [models.Index(fields=["office", "status", "created_at"])]
 
@@ -110,10 +114,10 @@ class Appointment(models.Model):
     kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.APPOINTMENT)
     reference = models.CharField(max_length=16, unique=True)
     office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="appointments")
-    service = models.ForeignKey(Service, null=True, blank=True, on_delete=models.PROTECT,
-                                related_name="appointments")
-    official = models.ForeignKey(StaffMember, on_delete=models.PROTECT,
-                                 related_name="appointments")
+    service = models.ForeignKey(
+        Service, null=True, blank=True, on_delete=models.PROTECT, related_name="appointments"
+    )
+    official = models.ForeignKey(StaffMember, on_delete=models.PROTECT, related_name="appointments")
     mode = models.CharField(max_length=10, choices=Mode.choices, default=Mode.IN_PERSON)
     start = models.DateTimeField()
     end = models.DateTimeField()
@@ -133,8 +137,9 @@ class Appointment(models.Model):
     class Meta:
         ordering = ["start"]
         constraints = [
-            models.CheckConstraint(condition=Q(start__lt=models.F("end")),
-                                   name="appointment_start_before_end"),
+            models.CheckConstraint(
+                condition=Q(start__lt=models.F("end")), name="appointment_start_before_end"
+            ),
             ExclusionConstraint(
                 name="appointment_no_double_booking",
                 expressions=[
@@ -144,8 +149,10 @@ class Appointment(models.Model):
                 condition=Q(status__in=["booked", "in_session", "done"]),
             ),
         ]
-        indexes = [models.Index(fields=["office", "start"]),
-                   models.Index(fields=["official", "start"])]
+        indexes = [
+            models.Index(fields=["office", "start"]),
+            models.Index(fields=["official", "start"]),
+        ]
 
     def __str__(self) -> str:
         return self.reference

@@ -39,11 +39,13 @@ class MunicipalityCreateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200)
     state = serializers.ChoiceField(choices=State.choices)
     kind = serializers.ChoiceField(choices=Municipality.Kind.choices)
-    domains = serializers.ListField(child=serializers.CharField(max_length=253), required=False,
-                                    default=list, max_length=20)
+    domains = serializers.ListField(
+        child=serializers.CharField(max_length=253), required=False, default=list, max_length=20
+    )
     admin_email = serializers.EmailField()
-    admin_password = serializers.CharField(required=False, allow_blank=False, write_only=True,
-                                           min_length=8, max_length=128)
+    admin_password = serializers.CharField(
+        required=False, allow_blank=False, write_only=True, min_length=8, max_length=128
+    )
     plan = serializers.ChoiceField(choices=list(PLANS), required=False)
 
 
@@ -55,8 +57,9 @@ class MunicipalityUpdateSerializer(serializers.Serializer):
 
 def _field_errors(exc: DjangoValidationError) -> serializers.ValidationError:
     detail = {
-        field: [serializers.ErrorDetail(m, code=e.code or "invalid")
-                for e in errs for m in e.messages]
+        field: [
+            serializers.ErrorDetail(m, code=e.code or "invalid") for e in errs for m in e.messages
+        ]
         for field, errs in exc.error_dict.items()
     }
     return serializers.ValidationError(detail)
@@ -69,8 +72,9 @@ class MunicipalityListApi(APIView):
     def get(self, request):
         return Response(MunicipalityOutputSerializer(selectors.municipality_list(), many=True).data)
 
-    @extend_schema(request=MunicipalityCreateSerializer,
-                   responses={201: MunicipalityOutputSerializer})
+    @extend_schema(
+        request=MunicipalityCreateSerializer, responses={201: MunicipalityOutputSerializer}
+    )
     def post(self, request):
         payload = MunicipalityCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
@@ -78,9 +82,15 @@ class MunicipalityListApi(APIView):
         try:
             tenant = services.municipality_onboard(
                 data=services.OnboardingInput(
-                    slug=data["slug"], name=data["name"], state=data["state"],
-                    kind=data["kind"], domains=data["domains"], admin_email=data["admin_email"],
-                    admin_password=data.get("admin_password"), plan=data.get("plan")),
+                    slug=data["slug"],
+                    name=data["name"],
+                    state=data["state"],
+                    kind=data["kind"],
+                    domains=data["domains"],
+                    admin_email=data["admin_email"],
+                    admin_password=data.get("admin_password"),
+                    plan=data.get("plan"),
+                ),
                 acting_user=request.user,
             )
         except DjangoValidationError as exc:
@@ -107,6 +117,7 @@ class MunicipalityDetailApi(APIView):
         tenant = self._get(slug)
         payload = MunicipalityUpdateSerializer(data=request.data, partial=True)
         payload.is_valid(raise_exception=True)
-        services.municipality_update(municipality=tenant, acting_user=request.user,
-                                     **payload.validated_data)
+        services.municipality_update(
+            municipality=tenant, acting_user=request.user, **payload.validated_data
+        )
         return Response(MunicipalityOutputSerializer(self._get(slug)).data)

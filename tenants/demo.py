@@ -24,43 +24,139 @@ STAFF_PASSWORD = "demo-staff-pw"  # noqa: S105
 # (slug, name, description, ticket prefix, [(service slug, name, minutes, in person, video,
 # what to bring)])
 BURGLENGENFELD_OFFICES = [
-    ("buergerbuero", "Bürgerbüro", "Ausweise, Pässe, Meldewesen.", "B", [
-        ("personalausweis", "Personalausweis beantragen", 20, True, False,
-         "Altes Ausweisdokument, ein aktuelles biometrisches Passfoto."),
-        ("reisepass", "Reisepass beantragen", 20, True, False,
-         "Alter Reisepass oder Personalausweis, ein biometrisches Passfoto."),
-        ("meldebescheinigung", "Meldebescheinigung", 10, True, True,
-         "Personalausweis oder Reisepass."),
-        ("wohnsitz-anmelden", "Wohnsitz anmelden", 15, True, True,
-         "Personalausweis, Wohnungsgeberbestätigung."),
-    ]),
-    ("rente", "Rentenangelegenheiten", "Beratung und Anträge zur gesetzlichen Rente.", "R", [
-        ("rentenantrag", "Rentenantrag stellen", 45, True, True,
-         "Rentenversicherungsnummer, Personalausweis, Bankverbindung."),
-        ("kontenklaerung", "Kontenklärung", 30, True, True,
-         "Versicherungsverlauf, Nachweise über Ausbildungs- und Kindererziehungszeiten."),
-    ]),
-    ("standesamt", "Standesamt", "Urkunden und Eheschließungen.", "S", [
-        ("geburtsurkunde", "Geburtsurkunde", 10, True, True, "Personalausweis."),
-        ("eheschliessung-anmelden", "Eheschließung anmelden", 45, True, True,
-         "Personalausweise, Geburtsurkunden, erweiterte Meldebescheinigungen."),
-        ("sterbeurkunde", "Sterbeurkunde", 15, True, True,
-         "Personalausweis, ärztliche Todesbescheinigung."),
-    ]),
+    (
+        "buergerbuero",
+        "Bürgerbüro",
+        "Ausweise, Pässe, Meldewesen.",
+        "B",
+        [
+            (
+                "personalausweis",
+                "Personalausweis beantragen",
+                20,
+                True,
+                False,
+                "Altes Ausweisdokument, ein aktuelles biometrisches Passfoto.",
+            ),
+            (
+                "reisepass",
+                "Reisepass beantragen",
+                20,
+                True,
+                False,
+                "Alter Reisepass oder Personalausweis, ein biometrisches Passfoto.",
+            ),
+            (
+                "meldebescheinigung",
+                "Meldebescheinigung",
+                10,
+                True,
+                True,
+                "Personalausweis oder Reisepass.",
+            ),
+            (
+                "wohnsitz-anmelden",
+                "Wohnsitz anmelden",
+                15,
+                True,
+                True,
+                "Personalausweis, Wohnungsgeberbestätigung.",
+            ),
+        ],
+    ),
+    (
+        "rente",
+        "Rentenangelegenheiten",
+        "Beratung und Anträge zur gesetzlichen Rente.",
+        "R",
+        [
+            (
+                "rentenantrag",
+                "Rentenantrag stellen",
+                45,
+                True,
+                True,
+                "Rentenversicherungsnummer, Personalausweis, Bankverbindung.",
+            ),
+            (
+                "kontenklaerung",
+                "Kontenklärung",
+                30,
+                True,
+                True,
+                "Versicherungsverlauf, Nachweise über Ausbildungs- und Kindererziehungszeiten.",
+            ),
+        ],
+    ),
+    (
+        "standesamt",
+        "Standesamt",
+        "Urkunden und Eheschließungen.",
+        "S",
+        [
+            ("geburtsurkunde", "Geburtsurkunde", 10, True, True, "Personalausweis."),
+            (
+                "eheschliessung-anmelden",
+                "Eheschließung anmelden",
+                45,
+                True,
+                True,
+                "Personalausweise, Geburtsurkunden, erweiterte Meldebescheinigungen.",
+            ),
+            (
+                "sterbeurkunde",
+                "Sterbeurkunde",
+                15,
+                True,
+                True,
+                "Personalausweis, ärztliche Todesbescheinigung.",
+            ),
+        ],
+    ),
 ]
 REGENSBURG_OFFICES = [
-    ("kfz-zulassung", "Kfz-Zulassung", "Zulassung, Umschreibung und Abmeldung von Fahrzeugen.",
-     "K", [
-         ("neuzulassung", "Fahrzeug zulassen", 20, True, False,
-          "Zulassungsbescheinigung Teil I und II, eVB-Nummer, SEPA-Mandat."),
-         ("abmeldung", "Fahrzeug abmelden", 10, True, False, "Kennzeichen, Zulassungsbescheinigung."),
-         ("beratung-zulassung", "Beratung zur Zulassung", 15, False, True, ""),
-     ]),
-    ("fuehrerscheinstelle", "Führerscheinstelle", "Führerscheine und Fahrerlaubnisse.", "F", [
-        ("umtausch", "Führerschein umtauschen", 15, True, False,
-         "Alter Führerschein, Personalausweis, biometrisches Passfoto."),
-        ("ersterteilung-beratung", "Beratung zur Ersterteilung", 15, False, True, ""),
-    ]),
+    (
+        "kfz-zulassung",
+        "Kfz-Zulassung",
+        "Zulassung, Umschreibung und Abmeldung von Fahrzeugen.",
+        "K",
+        [
+            (
+                "neuzulassung",
+                "Fahrzeug zulassen",
+                20,
+                True,
+                False,
+                "Zulassungsbescheinigung Teil I und II, eVB-Nummer, SEPA-Mandat.",
+            ),
+            (
+                "abmeldung",
+                "Fahrzeug abmelden",
+                10,
+                True,
+                False,
+                "Kennzeichen, Zulassungsbescheinigung.",
+            ),
+            ("beratung-zulassung", "Beratung zur Zulassung", 15, False, True, ""),
+        ],
+    ),
+    (
+        "fuehrerscheinstelle",
+        "Führerscheinstelle",
+        "Führerscheine und Fahrerlaubnisse.",
+        "F",
+        [
+            (
+                "umtausch",
+                "Führerschein umtauschen",
+                15,
+                True,
+                False,
+                "Alter Führerschein, Personalausweis, biometrisches Passfoto.",
+            ),
+            ("ersterteilung-beratung", "Beratung zur Ersterteilung", 15, False, True, ""),
+        ],
+    ),
 ]
 MUNICIPALITIES = [
     ("burglengenfeld", "Stadt Burglengenfeld", "BY", "town", BURGLENGENFELD_OFFICES),
@@ -73,17 +169,26 @@ DEMO_WINDOWS = [(d, time(8), time(12)) for d in range(5)] + [(3, time(14), time(
 def seed_demo(*, say: Callable[[str], None] = lambda m: None) -> None:
     connection.set_schema_to_public()
     if not User.objects.filter(email=VENDOR_EMAIL).exists():
-        user_create(email=VENDOR_EMAIL, role=User.Role.VENDOR, password=VENDOR_PASSWORD,
-                    full_name="Demo Vendor")
+        user_create(
+            email=VENDOR_EMAIL,
+            role=User.Role.VENDOR,
+            password=VENDOR_PASSWORD,
+            full_name="Demo Vendor",
+        )
         say(f"vendor {VENDOR_EMAIL}")
     for slug, name, state, kind, offices in MUNICIPALITIES:
         tenant = Municipality.objects.filter(schema_name=slug).first()
         if tenant is None:
             tenant = municipality_onboard(
                 data=OnboardingInput(
-                    slug=slug, name=name, state=state, kind=kind,
+                    slug=slug,
+                    name=name,
+                    state=state,
+                    kind=kind,
                     domains=[f"{slug}.{settings.PLATFORM_DOMAIN}"],
-                    admin_email=f"admin@{slug}.example.org", admin_password=ADMIN_PASSWORD),
+                    admin_email=f"admin@{slug}.example.org",
+                    admin_password=ADMIN_PASSWORD,
+                ),
                 progress=say,
             )
         with schema_context(tenant.schema_name):
@@ -96,22 +201,37 @@ def _seed_offices(slug: str, offices: list, say: Callable[[str], None]) -> None:
     for order, (office_slug, name, description, prefix, services) in enumerate(offices):
         office, created = Office.objects.get_or_create(
             slug=office_slug,
-            defaults={"name": name, "description": description, "ticket_prefix": prefix,
-                      "order": order, "languages": ["de", "en"],
-                      "address": "Rathaus, Erdgeschoss"},
+            defaults={
+                "name": name,
+                "description": description,
+                "ticket_prefix": prefix,
+                "order": order,
+                "languages": ["de", "en"],
+                "address": "Rathaus, Erdgeschoss",
+            },
         )
         if created:
             for weekday, start, end in DEMO_WINDOWS:
                 OpeningWindow.objects.create(office=office, weekday=weekday, start=start, end=end)
         for s_order, (s_slug, s_name, minutes, in_person, video, bring) in enumerate(services):
             Service.objects.get_or_create(
-                office=office, slug=s_slug,
-                defaults={"name": s_name, "duration_minutes": minutes,
-                          "offers_in_person": in_person, "offers_video": video,
-                          "what_to_bring": bring, "order": s_order},
+                office=office,
+                slug=s_slug,
+                defaults={
+                    "name": s_name,
+                    "duration_minutes": minutes,
+                    "offers_in_person": in_person,
+                    "offers_video": video,
+                    "what_to_bring": bring,
+                    "order": s_order,
+                },
             )
         email = f"staff.{office_slug}@{slug}.example.org"
         if not User.objects.filter(email=email).exists():
-            staff_account_create(email=email, password=STAFF_PASSWORD, office_slugs=[office_slug],
-                                 full_name=f"Sachbearbeitung {name}")
+            staff_account_create(
+                email=email,
+                password=STAFF_PASSWORD,
+                office_slugs=[office_slug],
+                full_name=f"Sachbearbeitung {name}",
+            )
             say(f"  staff {email}")

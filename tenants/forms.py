@@ -6,13 +6,17 @@ from tenants.models import Municipality, State
 
 
 class OnboardingForm(forms.Form):
-    slug = forms.CharField(label=_("Slug (subdomain and schema)"), max_length=63,
-                           help_text=_("e.g. burglengenfeld: lower-case letters, digits, hyphens"))
+    slug = forms.CharField(
+        label=_("Slug (subdomain and schema)"),
+        max_length=63,
+        help_text=_("e.g. burglengenfeld: lower-case letters, digits, hyphens"),
+    )
     name = forms.CharField(label=_("Name"), max_length=200)
     state = forms.ChoiceField(label=_("State"), choices=State.choices)
     kind = forms.ChoiceField(label=_("Kind"), choices=Municipality.Kind.choices)
     domains = forms.CharField(
-        label=_("Additional domains"), required=False,
+        label=_("Additional domains"),
+        required=False,
         help_text=_("One per line, e.g. buergerbuero.burglengenfeld.de"),
         widget=forms.Textarea(attrs={"rows": 2}),
     )

@@ -70,8 +70,9 @@ class Municipality(TenantMixin):
     def is_suspended(self) -> bool:
         return self.status == self.Status.SUSPENDED
 
-    def create_schema(self, check_if_exists: bool = False, sync_schema: bool = True,
-                      verbosity: int = 1) -> None:
+    def create_schema(
+        self, check_if_exists: bool = False, sync_schema: bool = True, verbosity: int = 1
+    ) -> None:
         """Clone the template schema when it exists. The clone copies the template's
         migration records too, so django-tenants' extra `migrate --fake` pass is skipped."""
         from django.db import connection

@@ -58,7 +58,8 @@ def onboarding_validate(data: OnboardingInput) -> OnboardingInput:
         host = check("domains", validators.validate_domain, raw)
         if host in domains:
             errors.setdefault("domains", []).append(
-                ValidationError(f"“{host}” is listed twice.", code="domain_duplicate"))
+                ValidationError(f"“{host}” is listed twice.", code="domain_duplicate")
+            )
         domains.append(host)
     if "slug" not in errors:
         platform_host = f"{slug}.{settings.PLATFORM_DOMAIN}"
@@ -71,12 +72,20 @@ def onboarding_validate(data: OnboardingInput) -> OnboardingInput:
 
     if plan not in PLANS:
         errors.setdefault("plan", []).append(
-            ValidationError(f"Unknown plan; use one of {', '.join(PLANS)}.", code="plan_invalid"))
+            ValidationError(f"Unknown plan; use one of {', '.join(PLANS)}.", code="plan_invalid")
+        )
     if errors:
         raise ValidationError(errors)
-    return OnboardingInput(slug=slug, name=name, state=state, kind=kind, domains=domains,
-                           admin_email=admin_email, admin_password=data.admin_password,
-                           plan=plan)
+    return OnboardingInput(
+        slug=slug,
+        name=name,
+        state=state,
+        kind=kind,
+        domains=domains,
+        admin_email=admin_email,
+        admin_password=data.admin_password,
+        plan=plan,
+    )
 
 
 def municipality_onboard(
@@ -91,8 +100,9 @@ def municipality_onboard(
     started = time.monotonic()
     try:
         with transaction.atomic():
-            tenant = Municipality(schema_name=data.slug, name=data.name, state=data.state,
-                                  kind=data.kind)
+            tenant = Municipality(
+                schema_name=data.slug, name=data.name, state=data.state, kind=data.kind
+            )
             tenant.save()
             say(f"Creating schema “{data.slug}”…")
             tenant.create_schema(check_if_exists=False, verbosity=0)
@@ -101,11 +111,16 @@ def municipality_onboard(
                 Domain.objects.create(domain=host, tenant=tenant, is_primary=index == 0)
             say(f"Domains: {', '.join(data.domains)}")
             billing_account_create(municipality=tenant, plan=data.plan)
-            audit(acting_user=acting_user, action="municipality.onboard", obj=tenant,
-                  changes={"slug": data.slug, "domains": list(data.domains), "plan": data.plan})
+            audit(
+                acting_user=acting_user,
+                action="municipality.onboard",
+                obj=tenant,
+                changes={"slug": data.slug, "domains": list(data.domains), "plan": data.plan},
+            )
             with schema_context(tenant.schema_name):
-                admin = user_create(email=data.admin_email, role=User.Role.ADMIN,
-                                    password=data.admin_password)
+                admin = user_create(
+                    email=data.admin_email, role=User.Role.ADMIN, password=data.admin_password
+                )
                 if not data.admin_password:
                     base_url = tenant.url()
                     transaction.on_commit(lambda: _send_set_password(tenant, admin, base_url))
@@ -148,6 +163,7 @@ def municipality_update(
     municipality.full_clean(exclude=["schema_name"])
     municipality.save()
     if changes:
-        audit(acting_user=acting_user, action="municipality.update", obj=municipality,
-              changes=changes)
+        audit(
+            acting_user=acting_user, action="municipality.update", obj=municipality, changes=changes
+        )
     return municipality

@@ -33,8 +33,9 @@ def staff_account_create(
         raise ValidationError({"office": ValidationError(f"Unknown office: {', '.join(missing)}")})
     if User.objects.filter(email=email).exists():
         raise ValidationError({"email": ValidationError(f"{email} exists already.", code="taken")})
-    user = user_create(email=email, role=role, password=password, full_name=full_name,
-                       acting_user=acting_user)
+    user = user_create(
+        email=email, role=role, password=password, full_name=full_name, acting_user=acting_user
+    )
     member = StaffMember.objects.create(user=user)
     if offices:
         member.offices.set(offices)

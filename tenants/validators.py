@@ -15,12 +15,37 @@ from tenants.models import Domain, Municipality, State
 # A slug is both a PostgreSQL schema name and a DNS label: lower-case letters, digits and
 # single hyphens, starting with a letter.
 SLUG_RE = re.compile(r"^[a-z](?:[a-z0-9]|-(?=[a-z0-9])){1,62}$")
-RESERVED_SLUGS = frozenset({
-    "public", "www", "api", "admin", "static", "media", "platform", "app", "mail", "smtp",
-    "status", "help", "support", "docs", "webhooks", "assets", "cdn", "localhost", "vendor",
-    "billing", "staff", "auth", "login", "test", "information-schema", "information_schema",
-    settings.TENANT_BASE_SCHEMA,
-})
+RESERVED_SLUGS = frozenset(
+    {
+        "public",
+        "www",
+        "api",
+        "admin",
+        "static",
+        "media",
+        "platform",
+        "app",
+        "mail",
+        "smtp",
+        "status",
+        "help",
+        "support",
+        "docs",
+        "webhooks",
+        "assets",
+        "cdn",
+        "localhost",
+        "vendor",
+        "billing",
+        "staff",
+        "auth",
+        "login",
+        "test",
+        "information-schema",
+        "information_schema",
+        settings.TENANT_BASE_SCHEMA,
+    }
+)
 LABEL_RE = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 
 
@@ -52,11 +77,13 @@ def validate_domain(domain: str) -> str:
         or not all(LABEL_RE.match(label) for label in labels)
         or labels[-1].isdigit()
     ):
-        raise ValidationError(f"“{domain}” is not a valid host name.",
-                              code=error_codes.DOMAIN_INVALID)
+        raise ValidationError(
+            f"“{domain}” is not a valid host name.", code=error_codes.DOMAIN_INVALID
+        )
     if host in settings.PUBLIC_HOSTS:
-        raise ValidationError(f"“{host}” is the platform's own host.",
-                              code=error_codes.DOMAIN_TAKEN)
+        raise ValidationError(
+            f"“{host}” is the platform's own host.", code=error_codes.DOMAIN_TAKEN
+        )
     if Domain.objects.filter(Q(domain__iexact=host)).exists():
         raise ValidationError(f"“{host}” is taken.", code=error_codes.DOMAIN_TAKEN)
     return host
@@ -83,6 +110,8 @@ def validate_admin_email(email: str) -> str:
     try:
         validate_email(value)
     except ValidationError as exc:
-        raise ValidationError("A valid administrator e-mail address is required.",
-                              code=error_codes.ADMIN_EMAIL_INVALID) from exc
+        raise ValidationError(
+            "A valid administrator e-mail address is required.",
+            code=error_codes.ADMIN_EMAIL_INVALID,
+        ) from exc
     return value

@@ -15,8 +15,9 @@ from django.views.decorators.http import require_POST
 from tenants import selectors, services
 from tenants.forms import OnboardingForm, StatusForm
 
-vendor_required = user_passes_test(lambda u: u.is_authenticated and u.is_vendor,
-                                   login_url="/platform/login/")
+vendor_required = user_passes_test(
+    lambda u: u.is_authenticated and u.is_vendor, login_url="/platform/login/"
+)
 
 
 def product_page(request: HttpRequest) -> HttpResponse:
@@ -43,8 +44,9 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 
 @vendor_required
 def console(request: HttpRequest) -> HttpResponse:
-    return render(request, "platform/console.html",
-                  {"municipalities": selectors.municipality_list()})
+    return render(
+        request, "platform/console.html", {"municipalities": selectors.municipality_list()}
+    )
 
 
 @vendor_required
@@ -55,9 +57,14 @@ def onboard(request: HttpRequest) -> HttpResponse:
         try:
             tenant = services.municipality_onboard(
                 data=services.OnboardingInput(
-                    slug=data["slug"], name=data["name"], state=data["state"],
-                    kind=data["kind"], domains=form.domain_list(),
-                    admin_email=data["admin_email"], plan=data["plan"]),
+                    slug=data["slug"],
+                    name=data["name"],
+                    state=data["state"],
+                    kind=data["kind"],
+                    domains=form.domain_list(),
+                    admin_email=data["admin_email"],
+                    plan=data["plan"],
+                ),
                 acting_user=request.user,
             )
         except ValidationError as exc:
@@ -65,11 +72,15 @@ def onboard(request: HttpRequest) -> HttpResponse:
                 for error in errors:
                     form.add_error(field if field in form.fields else None, error)
         else:
-            messages.success(request, _("%(name)s is live at %(url)s. The administrator got "
-                                        "an e-mail to set a password.")
-                             % {"name": tenant.name, "url": tenant.url()})
+            messages.success(
+                request,
+                _("%(name)s is live at %(url)s. The administrator got an e-mail to set a password.")
+                % {"name": tenant.name, "url": tenant.url()},
+            )
             return redirect("vendor-municipality", slug=tenant.schema_name)
-    return render(request, "platform/onboard.html", {"form": form}, status=400 if form.errors else 200)
+    return render(
+        request, "platform/onboard.html", {"form": form}, status=400 if form.errors else 200
+    )
 
 
 @vendor_required
@@ -79,8 +90,9 @@ def municipality_detail(request: HttpRequest, slug: str) -> HttpResponse:
         raise Http404
     form = StatusForm(request.POST or None, initial={"status": tenant.status})
     if request.method == "POST" and form.is_valid():
-        services.municipality_update(municipality=tenant, acting_user=request.user,
-                                     status=form.cleaned_data["status"])
+        services.municipality_update(
+            municipality=tenant, acting_user=request.user, status=form.cleaned_data["status"]
+        )
         messages.success(request, _("Status saved."))
         return redirect("vendor-municipality", slug=slug)
     return render(request, "platform/municipality.html", {"m": tenant, "form": form})

@@ -28,7 +28,7 @@ TENANTS = {
     "alpha-stadt": ("Stadt Alpha", "BY", "town"),
     "beta-kreis": ("Landkreis Beta", "BE", "county"),
 }
-PASSWORD = "test-password-1"  # noqa: S105
+PASSWORD = "test-password-1"
 
 
 @dataclass
@@ -54,9 +54,17 @@ def _ensure_tenant(slug: str, name: str, state: str, kind: str) -> Municipality:
     connection.set_schema_to_public()
     tenant = Municipality.objects.filter(schema_name=slug).first()
     if tenant is None:
-        tenant = municipality_onboard(data=OnboardingInput(
-            slug=slug, name=name, state=state, kind=kind, domains=[],
-            admin_email=f"admin@{slug}.example.org", admin_password=PASSWORD))
+        tenant = municipality_onboard(
+            data=OnboardingInput(
+                slug=slug,
+                name=name,
+                state=state,
+                kind=kind,
+                domains=[],
+                admin_email=f"admin@{slug}.example.org",
+                admin_password=PASSWORD,
+            )
+        )
     return tenant
 
 
@@ -70,8 +78,9 @@ def django_db_setup(django_db_setup, django_db_blocker):
             _ensure_tenant(slug, name, state, kind)
         connection.set_schema_to_public()
         if not User.objects.filter(email="vendor@example.org").exists():
-            User.objects.create_user("vendor@example.org", PASSWORD, role="vendor",
-                                     is_staff=True, is_superuser=True)
+            User.objects.create_user(
+                "vendor@example.org", PASSWORD, role="vendor", is_staff=True, is_superuser=True
+            )
 
 
 @pytest.fixture(autouse=True)
@@ -87,8 +96,11 @@ def _public_schema_between_tests() -> Iterator[None]:
 def _ctx(slug: str) -> TenantCtx:
     connection.set_schema_to_public()
     tenant = Municipality.objects.get(schema_name=slug)
-    return TenantCtx(tenant=tenant, host=f"{slug}.{settings.PLATFORM_DOMAIN}",
-                     admin_email=f"admin@{slug}.example.org")
+    return TenantCtx(
+        tenant=tenant,
+        host=f"{slug}.{settings.PLATFORM_DOMAIN}",
+        admin_email=f"admin@{slug}.example.org",
+    )
 
 
 @pytest.fixture
@@ -107,8 +119,9 @@ def public_client(db) -> Client:
 
 
 def api_token(client: Client, email: str, password: str = PASSWORD) -> str:
-    response = client.post("/api/auth/token/", {"email": email, "password": password},
-                           content_type="application/json")
+    response = client.post(
+        "/api/auth/token/", {"email": email, "password": password}, content_type="application/json"
+    )
     assert response.status_code == 200, response.content
     return response.json()["token"]
 
@@ -128,8 +141,11 @@ def committed_tenant(django_db_blocker) -> Iterator[TenantCtx]:
     slug = f"tmp-{os.getpid()}-{next(_counter)}-{uuid.uuid4().hex[:6]}"
     with django_db_blocker.unblock():
         tenant = _ensure_tenant(slug, "Temporäre Stadt", "BY", "town")
-        ctx = TenantCtx(tenant=tenant, host=f"{slug}.{settings.PLATFORM_DOMAIN}",
-                        admin_email=f"admin@{slug}.example.org")
+        ctx = TenantCtx(
+            tenant=tenant,
+            host=f"{slug}.{settings.PLATFORM_DOMAIN}",
+            admin_email=f"admin@{slug}.example.org",
+        )
         try:
             yield ctx
         finally:

@@ -66,12 +66,27 @@ class VideoSession(models.Model):
     guest_key = models.CharField(max_length=64, unique=True, default=new_room_token)
     host_key = models.CharField(max_length=64, unique=True, default=new_room_token)
     host_url = models.URLField(max_length=1000, blank=True)
-    ticket = models.ForeignKey("scheduling.Ticket", null=True, blank=True,
-                               on_delete=models.SET_NULL, related_name="video_sessions")
-    appointment = models.ForeignKey("scheduling.Appointment", null=True, blank=True,
-                                    on_delete=models.SET_NULL, related_name="video_sessions")
-    official = models.ForeignKey("offices.StaffMember", null=True, blank=True,
-                                 on_delete=models.SET_NULL, related_name="video_sessions")
+    ticket = models.ForeignKey(
+        "scheduling.Ticket",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="video_sessions",
+    )
+    appointment = models.ForeignKey(
+        "scheduling.Appointment",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="video_sessions",
+    )
+    official = models.ForeignKey(
+        "offices.StaffMember",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="video_sessions",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
@@ -81,9 +96,13 @@ class VideoSession(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["remote_cleanup_pending"],
-                                condition=models.Q(remote_cleanup_pending=True),
-                                name="videosession_cleanup_pending")]
+        indexes = [
+            models.Index(
+                fields=["remote_cleanup_pending"],
+                condition=models.Q(remote_cleanup_pending=True),
+                name="videosession_cleanup_pending",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.provider}:{self.pk}"

@@ -81,21 +81,33 @@ def _queue_service(name: str) -> Callable[..., Any] | None:
 # --------------------------------------------------------------------------- sessions
 
 
-def video_session_open(*, official, title: str = DEFAULT_TITLE, duration_minutes: int = 30,
-                       ticket=None, appointment=None, start: datetime | None = None
-                       ) -> VideoSession:
+def video_session_open(
+    *,
+    official,
+    title: str = DEFAULT_TITLE,
+    duration_minutes: int = 30,
+    ticket=None,
+    appointment=None,
+    start: datetime | None = None,
+) -> VideoSession:
     """Create a 1:1 session for an official and a ticket or appointment.
 
     Call outside a database transaction that holds row locks: providers talk to the network.
     `title` goes to the provider: never put personal data in it. Raises VideoProviderError
     (nothing is saved then); calling again later works."""
     provider = current_provider()
-    session = VideoSession(provider=provider.name, official=official, ticket=ticket,
-                           appointment=appointment)
+    session = VideoSession(
+        provider=provider.name, official=official, ticket=ticket, appointment=appointment
+    )
     if start is None and appointment is not None:
         start = appointment.start
-    provider.open_session(session=session, title=title, duration_minutes=duration_minutes,
-                          start=start, time_zone=_tenant_time_zone())
+    provider.open_session(
+        session=session,
+        title=title,
+        duration_minutes=duration_minutes,
+        start=start,
+        time_zone=_tenant_time_zone(),
+    )
     try:
         session.save()
     except Exception:
@@ -128,7 +140,8 @@ def video_session_room_url(*, session: VideoSession, role: str = "guest") -> str
 def video_session_guest_url(*, session: VideoSession, display_name: str = "") -> str:
     """A provider join link for the citizen, made now (Webex links expire after minutes)."""
     return provider_for_session(session).guest_join_url(
-        session=session, display_name=display_name or guest_display_name(session))
+        session=session, display_name=display_name or guest_display_name(session)
+    )
 
 
 def video_session_host_url(*, session: VideoSession) -> str:
@@ -139,9 +152,13 @@ def video_session_host_url(*, session: VideoSession) -> str:
 @transaction.atomic
 def _session_mark_ended(session: VideoSession, *, remote_pending: bool) -> bool:
     now = timezone.now()
-    changed = VideoSession.objects.filter(pk=session.pk).exclude(
-        status=VideoSession.Status.ENDED).update(
-        status=VideoSession.Status.ENDED, ended_at=now, remote_cleanup_pending=remote_pending)
+    changed = (
+        VideoSession.objects.filter(pk=session.pk)
+        .exclude(status=VideoSession.Status.ENDED)
+        .update(
+            status=VideoSession.Status.ENDED, ended_at=now, remote_cleanup_pending=remote_pending
+        )
+    )
     VideoSignal.objects.filter(session_id=session.pk).delete()
     if changed:
         session.status, session.ended_at = VideoSession.Status.ENDED, now
@@ -157,8 +174,13 @@ def _remote_cleanup(session: VideoSession) -> bool:
     try:
         provider_for_session(session).end_session(session=session)
     except VideoProviderError as exc:
-        logger.warning("ending video session %s at %s failed, will retry: code=%s "
-                       "trackingId=%s", session.pk, session.provider, exc.code, exc.tracking_id)
+        logger.warning(
+            "ending video session %s at %s failed, will retry: code=%s trackingId=%s",
+            session.pk,
+            session.provider,
+            exc.code,
+            exc.tracking_id,
+        )
         VideoSession.objects.filter(pk=session.pk).update(remote_cleanup_pending=True)
         session.remote_cleanup_pending = True
         return False
@@ -193,7 +215,8 @@ def video_session_mark_guest_joined(*, session: VideoSession) -> bool:
     remember when, and tell the waiting room. Returns whether this was the first time."""
     now = timezone.now()
     first = VideoSession.objects.filter(pk=session.pk, guest_joined_at__isnull=True).update(
-        guest_joined_at=now)
+        guest_joined_at=now
+    )
     if not first:
         return False
     session.guest_joined_at = now
@@ -207,8 +230,7 @@ def video_session_mark_guest_joined(*, session: VideoSession) -> bool:
 
 
 @transaction.atomic
-def appointment_status_advance(*, appointment_id: int, from_status: str, to_status: str
-                               ) -> bool:
+def appointment_status_advance(*, appointment_id: int, from_status: str, to_status: str) -> bool:
     """Move a video appointment along booked → in_session → done, driven by the provider.
 
     Only from the expected status, in one conditional UPDATE: a replayed or late event finds
@@ -216,11 +238,16 @@ def appointment_status_advance(*, appointment_id: int, from_status: str, to_stat
     from scheduling.models import Appointment
 
     changed = Appointment.objects.filter(pk=appointment_id, status=from_status).update(
-        status=to_status)
+        status=to_status
+    )
     if changed:
-        audit(acting_user=None, action="appointment.video_status",
-              object_type="scheduling.appointment", object_id=str(appointment_id),
-              changes={"status": [from_status, to_status]})
+        audit(
+            acting_user=None,
+            action="appointment.video_status",
+            object_type="scheduling.appointment",
+            object_id=str(appointment_id),
+            changes={"status": [from_status, to_status]},
+        )
     return bool(changed)
 
 
@@ -232,8 +259,12 @@ def _ticket_step(session: VideoSession, *, from_status: str, function: str) -> N
         return  # already moved on (replay) or never got there
     step = _queue_service(function)
     if step is None:
-        logger.info("scheduling.queue_services.%s is not available; ticket %s stays %s",
-                    function, ticket.pk, ticket.status)
+        logger.info(
+            "scheduling.queue_services.%s is not available; ticket %s stays %s",
+            function,
+            ticket.pk,
+            ticket.status,
+        )
         return
     try:
         step(ticket=ticket, acting_user=None)
@@ -251,18 +282,26 @@ def video_event_apply(*, event: VideoEvent) -> VideoSession | None:
     Returns the session, or None when the event is not about one of ours."""
     if not event.external_ids:
         return None
-    session = (VideoSession.objects.select_related("ticket", "appointment")
-               .filter(external_id__in=event.external_ids).exclude(external_id="").first())
+    session = (
+        VideoSession.objects.select_related("ticket", "appointment")
+        .filter(external_id__in=event.external_ids)
+        .exclude(external_id="")
+        .first()
+    )
     if session is None:
         return None
     now = timezone.now()
     if event.kind == "started" or (event.kind == "joined" and not event.host):
         with transaction.atomic():
             VideoSession.objects.filter(pk=session.pk, status=VideoSession.Status.OPEN).update(
-                status=VideoSession.Status.LIVE, started_at=now)
+                status=VideoSession.Status.LIVE, started_at=now
+            )
             if session.appointment_id:
-                appointment_status_advance(appointment_id=session.appointment_id,
-                                           from_status="booked", to_status="in_session")
+                appointment_status_advance(
+                    appointment_id=session.appointment_id,
+                    from_status="booked",
+                    to_status="in_session",
+                )
         if event.kind == "joined":
             video_session_mark_guest_joined(session=session)
         if session.ticket_id:
@@ -271,8 +310,11 @@ def video_event_apply(*, event: VideoEvent) -> VideoSession | None:
         with transaction.atomic():
             _session_mark_ended(session, remote_pending=_needs_remote_end(session))
             if session.appointment_id:
-                appointment_status_advance(appointment_id=session.appointment_id,
-                                           from_status="in_session", to_status="done")
+                appointment_status_advance(
+                    appointment_id=session.appointment_id,
+                    from_status="in_session",
+                    to_status="done",
+                )
         if session.ticket_id:
             _ticket_step(session, from_status="in_session", function="ticket_complete")
     session.refresh_from_db()
@@ -282,15 +324,17 @@ def video_event_apply(*, event: VideoEvent) -> VideoSession | None:
 # --------------------------------------------------------------------------- signalling
 
 
-def video_signal_post(*, session: VideoSession, sender: str, kind: str, payload: Any
-                      ) -> VideoSignal:
+def video_signal_post(
+    *, session: VideoSession, sender: str, kind: str, payload: Any
+) -> VideoSignal:
     """Store one signalling message of the built-in room for the other side.
 
     "hello" (a page (re)load) drops the sender's older messages, so a reload starts clean and
     the table stays small; a session takes at most MAX_SIGNALS_PER_SESSION messages."""
     if kind not in VideoSignal.Kind.values:
-        raise ApiError("type must be one of: " + ", ".join(VideoSignal.Kind.values),
-                       error_codes.SIGNAL_INVALID)
+        raise ApiError(
+            "type must be one of: " + ", ".join(VideoSignal.Kind.values), error_codes.SIGNAL_INVALID
+        )
     if sender not in VideoSignal.Sender.values:
         raise ApiError("Unknown sender.", error_codes.SIGNAL_INVALID)
     if payload is None:
@@ -310,8 +354,7 @@ def video_signal_post(*, session: VideoSession, sender: str, kind: str, payload:
             VideoSignal.objects.filter(session=locked, sender=sender).delete()
         elif VideoSignal.objects.filter(session=locked).count() >= MAX_SIGNALS_PER_SESSION:
             raise ApiError("Too many signalling messages.", error_codes.SIGNAL_LIMIT_REACHED, 429)
-        return VideoSignal.objects.create(session=locked, sender=sender, kind=kind,
-                                          payload=payload)
+        return VideoSignal.objects.create(session=locked, sender=sender, kind=kind, payload=payload)
 
 
 # --------------------------------------------------------------------------- integration
@@ -322,12 +365,22 @@ def _validate_api_base(value: str) -> None:
         return
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValidationError({"api_base": ValidationError(
-            "Enter an http(s) URL such as https://webexapis.com/v1.", code="invalid")})
+        raise ValidationError(
+            {
+                "api_base": ValidationError(
+                    "Enter an http(s) URL such as https://webexapis.com/v1.", code="invalid"
+                )
+            }
+        )
     allowed = settings.WEBEX_API_BASE_ALLOWED_HOSTS
     if allowed and (parts.scheme != "https" or parts.hostname not in allowed):
-        raise ValidationError({"api_base": ValidationError(
-            "This API base is not allowed here.", code=error_codes.API_BASE_NOT_ALLOWED)})
+        raise ValidationError(
+            {
+                "api_base": ValidationError(
+                    "This API base is not allowed here.", code=error_codes.API_BASE_NOT_ALLOWED
+                )
+            }
+        )
 
 
 def _integration_locked() -> VideoIntegration:
@@ -336,8 +389,9 @@ def _integration_locked() -> VideoIntegration:
 
 
 @transaction.atomic
-def video_integration_update(*, acting_user: User | None, data: Mapping[str, Any]
-                             ) -> VideoIntegration:
+def video_integration_update(
+    *, acting_user: User | None, data: Mapping[str, Any]
+) -> VideoIntegration:
     """Set the municipality's video provider and its credentials.
 
     Plain fields present in `data` are replaced. Secrets are write-only: an absent or empty
@@ -347,8 +401,9 @@ def video_integration_update(*, acting_user: User | None, data: Mapping[str, Any
     when none is given. The audit row names changed secrets, never their values."""
     provider = data.get("provider") or VideoIntegration.Provider.BUILTIN
     if provider not in VideoIntegration.Provider.values:
-        raise ValidationError({"provider": ValidationError(
-            "Choose webex or builtin.", code="invalid_choice")})
+        raise ValidationError(
+            {"provider": ValidationError("Choose webex or builtin.", code="invalid_choice")}
+        )
     _validate_api_base(str(data.get("api_base") or ""))
 
     integration = _integration_locked()
@@ -362,14 +417,12 @@ def video_integration_update(*, acting_user: User | None, data: Mapping[str, Any
             if getattr(integration, name) != value:
                 changes[name] = [getattr(integration, name), value]
                 setattr(integration, name, value)
-    new_secrets = {name: str(data.get(name) or "") for name in SECRET_FIELDS
-                   if data.get(name)}
+    new_secrets = {name: str(data.get(name) or "") for name in SECRET_FIELDS if data.get(name)}
     for name, value in new_secrets.items():
         if not integration.has_secret(name) or integration.secret(name) != value:
             changes[name] = _CHANGED if integration.has_secret(name) else _SET
             integration.set_secret(name, value)
-    credentials_changed = {"client_id", "client_secret", "refresh_token", "api_base"} & set(
-        changes)
+    credentials_changed = {"client_id", "client_secret", "refresh_token", "api_base"} & set(changes)
     if credentials_changed and "access_token" not in new_secrets:
         if integration.has_secret("access_token"):
             changes["access_token"] = _CLEARED
@@ -381,23 +434,39 @@ def video_integration_update(*, acting_user: User | None, data: Mapping[str, Any
         integration.refresh_token_expires_at = None
 
     if provider == VideoIntegration.Provider.WEBEX:
-        missing = [name for name, present in (
-            ("client_id", bool(integration.client_id)),
-            ("client_secret", integration.has_secret("client_secret")),
-            ("refresh_token", integration.has_secret("refresh_token")
-             or integration.has_secret("access_token")),
-        ) if not present]
+        missing = [
+            name
+            for name, present in (
+                ("client_id", bool(integration.client_id)),
+                ("client_secret", integration.has_secret("client_secret")),
+                (
+                    "refresh_token",
+                    integration.has_secret("refresh_token")
+                    or integration.has_secret("access_token"),
+                ),
+            )
+            if not present
+        ]
         if missing:
-            raise ValidationError({name: ValidationError(
-                "Required for Webex.", code=error_codes.CREDENTIALS_INCOMPLETE)
-                for name in missing})
+            raise ValidationError(
+                {
+                    name: ValidationError(
+                        "Required for Webex.", code=error_codes.CREDENTIALS_INCOMPLETE
+                    )
+                    for name in missing
+                }
+            )
         if not integration.has_secret("webhook_secret"):
             integration.set_secret("webhook_secret", secrets.token_urlsafe(32))
             changes["webhook_secret"] = _GENERATED
     integration.save()
     if changes:
-        audit(acting_user=acting_user, action="video_integration.update", obj=integration,
-              changes=changes)
+        audit(
+            acting_user=acting_user,
+            action="video_integration.update",
+            obj=integration,
+            changes=changes,
+        )
     return integration
 
 
@@ -414,8 +483,12 @@ def video_integration_register_webhooks(*, acting_user: User | None = None) -> l
     ids = WebexProvider(integration).register_webhooks(target_url=target)
     with transaction.atomic():
         VideoIntegration.objects.filter(pk=integration.pk).update(webhook_ids=ids)
-        audit(acting_user=acting_user, action="video_integration.webhooks", obj=integration,
-              changes={"target_url": target, "webhooks": len(ids)})
+        audit(
+            acting_user=acting_user,
+            action="video_integration.webhooks",
+            obj=integration,
+            changes={"target_url": target, "webhooks": len(ids)},
+        )
     return ids
 
 
@@ -427,13 +500,15 @@ def _drop_webhooks(integration: VideoIntegration) -> None:
     try:
         WebexProvider(integration).delete_webhooks()
     except VideoProviderError as exc:
-        logger.warning("could not delete old Webex webhooks: code=%s trackingId=%s",
-                       exc.code, exc.tracking_id)
+        logger.warning(
+            "could not delete old Webex webhooks: code=%s trackingId=%s", exc.code, exc.tracking_id
+        )
     VideoIntegration.objects.filter(pk=integration.pk).update(webhook_ids=[])
 
 
-def video_integration_save(*, acting_user: User | None, data: Mapping[str, Any]
-                           ) -> tuple[VideoIntegration, VideoProviderError | None]:
+def video_integration_save(
+    *, acting_user: User | None, data: Mapping[str, Any]
+) -> tuple[VideoIntegration, VideoProviderError | None]:
     """Update the integration, then (committed, outside any lock) register its webhooks at
     Webex, or remove them after a switch to the built-in provider. A Webex failure does not
     undo the saved settings: it is returned so the admin sees it and can save again."""
@@ -458,11 +533,23 @@ def video_integration_test(*, acting_user: User | None) -> None:
     try:
         provider.check_credentials()
     except VideoProviderError as exc:
-        audit(acting_user=acting_user, action="video_integration.test", obj=integration,
-              object_type="videoconf.videointegration",
-              changes={"ok": False, "provider": provider.name, "code": exc.code,
-                       "tracking_id": exc.tracking_id})
+        audit(
+            acting_user=acting_user,
+            action="video_integration.test",
+            obj=integration,
+            object_type="videoconf.videointegration",
+            changes={
+                "ok": False,
+                "provider": provider.name,
+                "code": exc.code,
+                "tracking_id": exc.tracking_id,
+            },
+        )
         raise
-    audit(acting_user=acting_user, action="video_integration.test", obj=integration,
-          object_type="videoconf.videointegration",
-          changes={"ok": True, "provider": provider.name})
+    audit(
+        acting_user=acting_user,
+        action="video_integration.test",
+        obj=integration,
+        object_type="videoconf.videointegration",
+        changes={"ok": True, "provider": provider.name},
+    )

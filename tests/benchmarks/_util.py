@@ -23,9 +23,10 @@ class Stats:
     @classmethod
     def of(cls, samples_s: list[float]) -> Stats:
         ms = sorted(s * 1000 for s in samples_s)
-        p95 = ms[min(len(ms) - 1, int(round(0.95 * (len(ms) - 1))))]
-        return cls(n=len(ms), p50_ms=statistics.median(ms), p95_ms=p95,
-                   mean_ms=statistics.fmean(ms))
+        p95 = ms[min(len(ms) - 1, round(0.95 * (len(ms) - 1)))]
+        return cls(
+            n=len(ms), p50_ms=statistics.median(ms), p95_ms=p95, mean_ms=statistics.fmean(ms)
+        )
 
 
 def measure(fn: Callable[[], object], *, n: int, warmup: int = 3) -> Stats:
@@ -41,8 +42,9 @@ def measure(fn: Callable[[], object], *, n: int, warmup: int = 3) -> Stats:
 
 def record(name: str, **values) -> None:
     """Print and store one benchmark result (ratios and the numbers they come from)."""
-    line = " ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}"
-                    for k, v in values.items())
+    line = " ".join(
+        f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in values.items()
+    )
     print(f"\n[bench] {name}: {line}")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     data = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}

@@ -24,7 +24,8 @@ def test_office_list_throughput_vs_bare_view(django_db_blocker):
                 office = Office.objects.create(slug=slug, name=f"Amt {i}")
                 OpeningWindow.objects.bulk_create(
                     OpeningWindow(office=office, weekday=d, start=time(8), end=time(12))
-                    for d in range(5))
+                    for d in range(5)
+                )
                 Service.objects.create(office=office, slug="s", name="Leistung")
         try:
             client = Client(HTTP_HOST=host)

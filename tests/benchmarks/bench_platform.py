@@ -17,9 +17,17 @@ from tests.benchmarks._util import Stats, measure, record
 
 def onboard(slug: str) -> float:
     started = time.perf_counter()
-    municipality_onboard(data=OnboardingInput(
-        slug=slug, name=slug, state="BY", kind="town", domains=[],
-        admin_email=f"admin@{slug}.example.org", admin_password="bench-password-1"))
+    municipality_onboard(
+        data=OnboardingInput(
+            slug=slug,
+            name=slug,
+            state="BY",
+            kind="town",
+            domains=[],
+            admin_email=f"admin@{slug}.example.org",
+            admin_password="bench-password-1",
+        )
+    )
     return time.perf_counter() - started
 
 
@@ -38,8 +46,13 @@ def test_onboarding_clone_vs_migrate(django_db_blocker):
                 migrated = Stats.of([onboard(f"bench-migrate-{i}") for i in range(3)])
         finally:
             drop("bench-")
-    record("onboarding", clone=cloned, migrate=migrated,
-           speedup=migrated.p50_ms / cloned.p50_ms, clone_p50_s=cloned.p50_ms / 1000)
+    record(
+        "onboarding",
+        clone=cloned,
+        migrate=migrated,
+        speedup=migrated.p50_ms / cloned.p50_ms,
+        clone_p50_s=cloned.p50_ms / 1000,
+    )
     assert cloned.p50_ms < migrated.p50_ms
 
 
@@ -60,5 +73,10 @@ def test_tenant_request_latency_1_vs_200_municipalities(django_db_blocker):
             many = measure(request, n=300, warmup=30)
         finally:
             drop("bench-")
-    record("tenant_latency_1_vs_200", one=one, many=many,
-           ratio_p50=many.p50_ms / one.p50_ms, onboard_199_s=setup_s)
+    record(
+        "tenant_latency_1_vs_200",
+        one=one,
+        many=many,
+        ratio_p50=many.p50_ms / one.p50_ms,
+        onboard_199_s=setup_s,
+    )

@@ -17,22 +17,30 @@ def make_office(slug: str | None = None, *, windows=WEEKDAY_MORNINGS, **fields) 
     slug = slug or f"amt-{next(_n)}"
     office = Office.objects.create(slug=slug, name=fields.pop("name", slug.title()), **fields)
     OpeningWindow.objects.bulk_create(
-        OpeningWindow(office=office, weekday=d, start=s, end=e) for d, s, e in windows)
+        OpeningWindow(office=office, weekday=d, start=s, end=e) for d, s, e in windows
+    )
     return office
 
 
 def make_service(office: Office, slug: str | None = None, **fields) -> Service:
     slug = slug or f"leistung-{next(_n)}"
-    return Service.objects.create(office=office, slug=slug, name=fields.pop("name", slug),
-                                  **fields)
+    return Service.objects.create(office=office, slug=slug, name=fields.pop("name", slug), **fields)
 
 
-def make_official(*offices: Office, email: str | None = None, presence="away", mode="video",
-                  last_seen_at=None, role="staff") -> StaffMember:
-    user = User.objects.create_user(email or f"official{next(_n)}@example.org", "pw-123456",
-                                    role=role)
-    member = StaffMember.objects.create(user=user, presence=presence, mode=mode,
-                                        last_seen_at=last_seen_at)
+def make_official(
+    *offices: Office,
+    email: str | None = None,
+    presence="away",
+    mode="video",
+    last_seen_at=None,
+    role="staff",
+) -> StaffMember:
+    user = User.objects.create_user(
+        email or f"official{next(_n)}@example.org", "pw-123456", role=role
+    )
+    member = StaffMember.objects.create(
+        user=user, presence=presence, mode=mode, last_seen_at=last_seen_at
+    )
     member.offices.set(offices)
     member.services.set([s for o in offices for s in o.services.all()])
     return member

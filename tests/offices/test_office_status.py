@@ -29,21 +29,23 @@ def status(tenant_ctx, slug, now):
 def office_a(tenant_a):
     with tenant_a.schema():
         office = make_office("buergerbuero")
-        make_official(office, presence="available", mode="video",
-                      last_seen_at=at(2027, 3, 1, 8))
+        make_official(office, presence="available", mode="video", last_seen_at=at(2027, 3, 1, 8))
     return office
 
 
 # 2027-03-01 is a Monday.
-@pytest.mark.parametrize(("moment", "expected"), [
-    (at(2027, 3, 1, 7, 59, 59), "closed"),
-    (at(2027, 3, 1, 8, 0, 0), "open"),
-    (at(2027, 3, 1, 11, 59, 59), "open"),
-    (at(2027, 3, 1, 12, 0, 0), "closed"),
-    (at(2027, 3, 4, 15, 0), "open"),      # Thursday afternoon window
-    (at(2027, 3, 5, 15, 0), "closed"),    # Friday afternoon: no window
-    (at(2027, 3, 6, 9, 0), "closed"),     # Saturday
-])
+@pytest.mark.parametrize(
+    ("moment", "expected"),
+    [
+        (at(2027, 3, 1, 7, 59, 59), "closed"),
+        (at(2027, 3, 1, 8, 0, 0), "open"),
+        (at(2027, 3, 1, 11, 59, 59), "open"),
+        (at(2027, 3, 1, 12, 0, 0), "closed"),
+        (at(2027, 3, 4, 15, 0), "open"),  # Thursday afternoon window
+        (at(2027, 3, 5, 15, 0), "closed"),  # Friday afternoon: no window
+        (at(2027, 3, 6, 9, 0), "closed"),  # Saturday
+    ],
+)
 def test_status_just_before_and_after_opening(tenant_a, office_a, moment, expected):
     with tenant_a.schema():
         from offices.models import StaffMember
@@ -54,8 +56,12 @@ def test_status_just_before_and_after_opening(tenant_a, office_a, moment, expect
 
 def test_next_opening_respects_closures_with_local_offset(tenant_a, office_a):
     with tenant_a.schema():
-        Closure.objects.create(office=office_a, start_date=date(2027, 3, 2),
-                               end_date=date(2027, 3, 3), reason="Betriebsausflug")
+        Closure.objects.create(
+            office=office_a,
+            start_date=date(2027, 3, 2),
+            end_date=date(2027, 3, 3),
+            reason="Betriebsausflug",
+        )
     s = status(tenant_a, "buergerbuero", at(2027, 3, 1, 13))
     assert s.status == "closed"
     assert s.next_opening.isoformat() == "2027-03-04T08:00:00+01:00"
@@ -63,8 +69,9 @@ def test_next_opening_respects_closures_with_local_offset(tenant_a, office_a):
 
 def test_closed_on_a_closure_day(tenant_a, office_a):
     with tenant_a.schema():
-        Closure.objects.create(office=office_a, start_date=date(2027, 3, 1),
-                               end_date=date(2027, 3, 1))
+        Closure.objects.create(
+            office=office_a, start_date=date(2027, 3, 1), end_date=date(2027, 3, 1)
+        )
     assert status(tenant_a, "buergerbuero", at(2027, 3, 1, 9)).status == "closed"
 
 
@@ -87,12 +94,15 @@ def test_local_holiday_closes_every_office(tenant_a, office_a):
     assert status(tenant_a, "buergerbuero", at(2027, 3, 1, 9)).status == "closed"
 
 
-@pytest.mark.parametrize(("day", "offset_before", "offset_after"), [
-    # Spring forward: Sunday 28 March 2027; Monday the 29th opens in summer time.
-    (date(2027, 3, 26), "+01:00", "+02:00"),
-    # Fall back: Sunday 31 October 2027; Monday 1 November is All Saints' (holiday in BY).
-    (date(2027, 10, 29), "+02:00", "+01:00"),
-])
+@pytest.mark.parametrize(
+    ("day", "offset_before", "offset_after"),
+    [
+        # Spring forward: Sunday 28 March 2027; Monday the 29th opens in summer time.
+        (date(2027, 3, 26), "+01:00", "+02:00"),
+        # Fall back: Sunday 31 October 2027; Monday 1 November is All Saints' (holiday in BY).
+        (date(2027, 10, 29), "+02:00", "+01:00"),
+    ],
+)
 def test_next_opening_across_dst_changes(tenant_a, office_a, day, offset_before, offset_after):
     friday_evening = datetime.combine(day, time(13), BERLIN)
     s = status(tenant_a, "buergerbuero", friday_evening)
@@ -107,8 +117,11 @@ def test_status_on_the_dst_sunday_windows(tenant_a):
     # A (weird) Sunday window 01:00-04:00 across the spring-forward jump is open at 03:30 CEST
     with tenant_a.schema():
         make_office("nacht", windows=[(6, time(1), time(4))])
-        make_official(*__import__("offices.models", fromlist=["Office"]).Office.objects.filter(
-            slug="nacht"), presence="available", last_seen_at=at(2027, 3, 28, 3, 30))
+        make_official(
+            *__import__("offices.models", fromlist=["Office"]).Office.objects.filter(slug="nacht"),
+            presence="available",
+            last_seen_at=at(2027, 3, 28, 3, 30),
+        )
     s = status(tenant_a, "nacht", at(2027, 3, 28, 3, 30))
     assert s.status == "open"
     assert s.open_until.isoformat() == "2027-03-28T04:00:00+02:00"
@@ -132,8 +145,9 @@ def test_official_serving_in_person_does_not_make_the_video_office_open(tenant_a
     with tenant_a.schema():
         from offices.models import StaffMember
 
-        presence_set(member=StaffMember.objects.get(), presence="available", mode="in_person",
-                     now=moment)
+        presence_set(
+            member=StaffMember.objects.get(), presence="available", mode="in_person", now=moment
+        )
     assert status(tenant_a, "buergerbuero", moment).status == "busy"
 
 
@@ -169,14 +183,16 @@ def test_office_list_costs_a_fixed_number_of_queries(tenant_a, django_assert_max
         for i in range(12):
             office = make_office(f"amt-{i}")
             make_official(office, presence="available", last_seen_at=moment)
-            Closure.objects.create(office=office, start_date=date(2027, 4, 1),
-                                   end_date=date(2027, 4, 2))
+            Closure.objects.create(
+                office=office, start_date=date(2027, 4, 1), end_date=date(2027, 4, 2)
+            )
     assert count_queries() == one
     assert one <= 6
 
 
-def test_office_list_cache_is_per_municipality_and_invalidated_by_writes(tenant_a, tenant_b,
-                                                                          django_capture_on_commit_callbacks):
+def test_office_list_cache_is_per_municipality_and_invalidated_by_writes(
+    tenant_a, tenant_b, django_capture_on_commit_callbacks
+):
     with tenant_a.schema():
         make_office("nur-in-a")
     with tenant_b.schema():
@@ -187,6 +203,7 @@ def test_office_list_cache_is_per_municipality_and_invalidated_by_writes(tenant_
     from offices.services import office_update
 
     with tenant_a.schema(), django_capture_on_commit_callbacks(execute=True):
-        office_update(office=Office.objects.get(slug="nur-in-a"), acting_user=None,
-                      name="Umbenannt")
+        office_update(
+            office=Office.objects.get(slug="nur-in-a"), acting_user=None, name="Umbenannt"
+        )
     assert tenant_a.client().get("/api/offices/").json()[0]["name"] == "Umbenannt"

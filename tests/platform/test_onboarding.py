@@ -16,14 +16,23 @@ from platform_core.models import User
 from tenants.models import Domain, Municipality
 from tenants.services import OnboardingInput, municipality_onboard
 
-GOOD = {"slug": "neustadt", "name": "Stadt Neustadt", "state": "BY", "kind": "town",
-        "domains": ["buergerbuero.neustadt.de"], "admin_email": "it@neustadt.de"}
+GOOD = {
+    "slug": "neustadt",
+    "name": "Stadt Neustadt",
+    "state": "BY",
+    "kind": "town",
+    "domains": ["buergerbuero.neustadt.de"],
+    "admin_email": "it@neustadt.de",
+}
 
 
 def post(public_client, token, body):
-    return public_client.post("/api/platform/municipalities/", body,
-                              content_type="application/json",
-                              HTTP_AUTHORIZATION=f"Token {token}")
+    return public_client.post(
+        "/api/platform/municipalities/",
+        body,
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Token {token}",
+    )
 
 
 def assert_nothing_left(slug: str, domains=()):
@@ -34,16 +43,19 @@ def assert_nothing_left(slug: str, domains=()):
         assert not Domain.objects.filter(domain=domain).exists()
 
 
-def test_vendor_onboards_a_municipality_through_the_api(public_client, vendor_token,
-                                                       django_capture_on_commit_callbacks):
+def test_vendor_onboards_a_municipality_through_the_api(
+    public_client, vendor_token, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         response = post(public_client, vendor_token, GOOD)
     assert response.status_code == 201, response.content
     body = response.json()
     assert body["slug"] == "neustadt"
     assert body["status"] == "active"
-    assert set(body["domains"]) == {"buergerbuero.neustadt.de",
-                                    f"neustadt.{settings.PLATFORM_DOMAIN}"}
+    assert set(body["domains"]) == {
+        "buergerbuero.neustadt.de",
+        f"neustadt.{settings.PLATFORM_DOMAIN}",
+    }
     assert body["url"].startswith("http://buergerbuero.neustadt.de")
     assert schema_exists("neustadt")
     with schema_context("neustadt"):
@@ -59,8 +71,9 @@ def test_vendor_onboards_a_municipality_through_the_api(public_client, vendor_to
     assert Client(HTTP_HOST="neustadt.localhost").get("/healthz").status_code == 200
 
 
-def test_set_password_link_lets_the_admin_log_in(public_client, vendor_token,
-                                                 django_capture_on_commit_callbacks):
+def test_set_password_link_lets_the_admin_log_in(
+    public_client, vendor_token, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         assert post(public_client, vendor_token, GOOD).status_code == 201
     link = next(line for line in mail.outbox[0].body.splitlines() if "set-password" in line)
@@ -72,12 +85,15 @@ def test_set_password_link_lets_the_admin_log_in(public_client, vendor_token,
     page = browser.get(path, follow=True)
     assert page.status_code == 200
     form_url = page.redirect_chain[-1][0] if page.redirect_chain else path
-    done = browser.post(form_url, {"new_password1": "a-long-new-pass-42",
-                                   "new_password2": "a-long-new-pass-42"})
+    done = browser.post(
+        form_url, {"new_password1": "a-long-new-pass-42", "new_password2": "a-long-new-pass-42"}
+    )
     assert done.status_code == 302
-    token = browser.post("/api/auth/token/", {"email": "it@neustadt.de",
-                                              "password": "a-long-new-pass-42"},
-                         content_type="application/json")
+    token = browser.post(
+        "/api/auth/token/",
+        {"email": "it@neustadt.de", "password": "a-long-new-pass-42"},
+        content_type="application/json",
+    )
     assert token.status_code == 200
 
 
@@ -101,8 +117,7 @@ BAD_INPUTS = [
 
 
 @pytest.mark.parametrize(("field", "change", "code"), BAD_INPUTS)
-def test_api_refuses_bad_input_with_a_field_error(public_client, vendor_token, field, change,
-                                                   code):
+def test_api_refuses_bad_input_with_a_field_error(public_client, vendor_token, field, change, code):
     response = post(public_client, vendor_token, {**GOOD, **change})
     assert response.status_code == 400, response.content
     body = response.json()
@@ -141,10 +156,16 @@ def test_failure_after_the_schema_exists_leaves_nothing_behind(db):
 
     with pytest.raises(RuntimeError, match="injected failure"):
         municipality_onboard(
-            data=OnboardingInput(slug="pleitestadt", name="Pleitestadt", state="BY",
-                                 kind="town", domains=["pleite.example.de"],
-                                 admin_email="a@pleite.de"),
-            progress=explode_after_schema)
+            data=OnboardingInput(
+                slug="pleitestadt",
+                name="Pleitestadt",
+                state="BY",
+                kind="town",
+                domains=["pleite.example.de"],
+                admin_email="a@pleite.de",
+            ),
+            progress=explode_after_schema,
+        )
     assert "Schema created." in seen
     assert_nothing_left("pleitestadt", ["pleite.example.de", "pleitestadt.localhost"])
     assert not mail.outbox
@@ -157,16 +178,27 @@ def test_failure_on_admin_creation_rolls_back_schema_and_domains(db):
 
     with pytest.raises(ValueError):
         municipality_onboard(
-            data=OnboardingInput(slug="halbstadt", name="Halbstadt", state="BY", kind="town",
-                                 domains=[], admin_email="a@halb.de"),
-            progress=explode_on_admin)
+            data=OnboardingInput(
+                slug="halbstadt",
+                name="Halbstadt",
+                state="BY",
+                kind="town",
+                domains=[],
+                admin_email="a@halb.de",
+            ),
+            progress=explode_on_admin,
+        )
     assert_nothing_left("halbstadt", ["halbstadt.localhost"])
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "manage.py", "onboard_municipality", *args],
-                          capture_output=True, text=True, timeout=120,
-                          env=_cli_env())
+    return subprocess.run(
+        [sys.executable, "manage.py", "onboard_municipality", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=_cli_env(),
+    )
 
 
 def _cli_env() -> dict[str, str]:
@@ -195,8 +227,14 @@ CLI_BAD = [
 @pytest.mark.django_db(transaction=False)
 @pytest.mark.parametrize(("override", "field"), CLI_BAD)
 def test_cli_refuses_bad_input_with_one_line_and_no_traceback(override, field):
-    args = {"--slug": "clistadt", "--name": "CLI-Stadt", "--state": "BY", "--kind": "town",
-            "--domain": "cli.example.de", "--admin-email": "a@cli.de"}
+    args = {
+        "--slug": "clistadt",
+        "--name": "CLI-Stadt",
+        "--state": "BY",
+        "--kind": "town",
+        "--domain": "cli.example.de",
+        "--admin-email": "a@cli.de",
+    }
     args.update(dict(zip(override[::2], override[1::2], strict=True)))
     flat = [x for pair in args.items() for x in pair]
     result = run_cli(*flat)
@@ -210,8 +248,18 @@ def test_cli_refuses_bad_input_with_one_line_and_no_traceback(override, field):
 
 
 def test_cli_missing_admin_email_is_a_usage_error():
-    result = run_cli("--slug", "clistadt", "--name", "X", "--state", "BY", "--kind", "town",
-                     "--domain", "x.example.de")
+    result = run_cli(
+        "--slug",
+        "clistadt",
+        "--name",
+        "X",
+        "--state",
+        "BY",
+        "--kind",
+        "town",
+        "--domain",
+        "x.example.de",
+    )
     assert result.returncode != 0
     assert "admin-email" in result.stderr
     assert "Traceback" not in result.stderr

@@ -27,7 +27,10 @@ def boot(overrides: dict[str, str | None]) -> subprocess.CompletedProcess:
             env[key] = value
     return subprocess.run(
         [sys.executable, "-c", "import django; django.setup(); print('booted')"],
-        env=env, capture_output=True, text=True, timeout=60,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 
@@ -37,13 +40,16 @@ def test_production_boots_with_safe_settings():
     assert "booted" in result.stdout
 
 
-@pytest.mark.parametrize(("overrides", "reason"), [
-    ({"SECRET_KEY": None}, "SECRET_KEY"),
-    ({"SECRET_KEY": "dev-insecure-secret-key-change-me"}, "SECRET_KEY"),
-    ({"SECRET_KEY": "short"}, "SECRET_KEY"),
-    ({"DEBUG": "true"}, "DEBUG"),
-    ({"FIELD_ENCRYPTION_KEY": None}, "FIELD_ENCRYPTION_KEY"),
-])
+@pytest.mark.parametrize(
+    ("overrides", "reason"),
+    [
+        ({"SECRET_KEY": None}, "SECRET_KEY"),
+        ({"SECRET_KEY": "dev-insecure-secret-key-change-me"}, "SECRET_KEY"),
+        ({"SECRET_KEY": "short"}, "SECRET_KEY"),
+        ({"DEBUG": "true"}, "DEBUG"),
+        ({"FIELD_ENCRYPTION_KEY": None}, "FIELD_ENCRYPTION_KEY"),
+    ],
+)
 def test_production_refuses_unsafe_defaults(overrides, reason):
     result = boot(overrides)
     assert result.returncode != 0
@@ -55,8 +61,15 @@ def test_production_refuses_unsafe_defaults(overrides, reason):
 
 def test_production_turns_on_hsts_and_secure_cookies():
     result = subprocess.run(
-        [sys.executable, "-c",
-         "import django; django.setup(); from django.conf import settings as s; "
-         "print(s.SECURE_HSTS_SECONDS > 0, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE)"],
-        env={**os.environ, **SAFE}, capture_output=True, text=True, timeout=60)
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from django.conf import settings as s; "
+            "print(s.SECURE_HSTS_SECONDS > 0, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE)",
+        ],
+        env={**os.environ, **SAFE},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.stdout.split() == ["True", "True", "True"], result.stderr

@@ -50,8 +50,9 @@ def test_public_host_serves_product_page_and_guards_the_console(public_client):
 def test_vendor_logs_into_the_console_and_sees_municipalities(public_client):
     from tests.conftest import PASSWORD
 
-    login = public_client.post("/platform/login/", {"username": "vendor@example.org",
-                                                    "password": PASSWORD})
+    login = public_client.post(
+        "/platform/login/", {"username": "vendor@example.org", "password": PASSWORD}
+    )
     assert login.status_code == 302
     page = public_client.get("/platform/")
     assert page.status_code == 200
@@ -61,11 +62,18 @@ def test_vendor_logs_into_the_console_and_sees_municipalities(public_client):
 def test_console_onboarding_form_shows_field_errors(public_client):
     from tests.conftest import PASSWORD
 
-    public_client.post("/platform/login/", {"username": "vendor@example.org",
-                                            "password": PASSWORD})
-    response = public_client.post("/platform/municipalities/new/", {
-        "slug": "alpha-stadt", "name": "X", "state": "BY", "kind": "town",
-        "admin_email": "a@b.de", "plan": "standard"})
+    public_client.post("/platform/login/", {"username": "vendor@example.org", "password": PASSWORD})
+    response = public_client.post(
+        "/platform/municipalities/new/",
+        {
+            "slug": "alpha-stadt",
+            "name": "X",
+            "state": "BY",
+            "kind": "town",
+            "admin_email": "a@b.de",
+            "plan": "standard",
+        },
+    )
     assert response.status_code == 400
     assert "is taken" in response.content.decode()
 
@@ -92,25 +100,39 @@ def test_suspended_municipality_shows_a_friendly_503(tenant_a):
 
 def test_vendor_suspends_and_reactivates_through_the_api(tenant_a, public_client, vendor_token):
     auth = {"HTTP_AUTHORIZATION": f"Token {vendor_token}"}
-    response = public_client.patch(f"/api/platform/municipalities/{tenant_a.slug}/",
-                                   {"status": "suspended"}, content_type="application/json",
-                                   **auth)
+    response = public_client.patch(
+        f"/api/platform/municipalities/{tenant_a.slug}/",
+        {"status": "suspended"},
+        content_type="application/json",
+        **auth,
+    )
     assert response.status_code == 200 and response.json()["status"] == "suspended"
     assert tenant_a.client().get("/").status_code == 503
-    public_client.patch(f"/api/platform/municipalities/{tenant_a.slug}/", {"status": "active"},
-                        content_type="application/json", **auth)
+    public_client.patch(
+        f"/api/platform/municipalities/{tenant_a.slug}/",
+        {"status": "active"},
+        content_type="application/json",
+        **auth,
+    )
     assert tenant_a.client().get("/").status_code == 200
-    bad = public_client.patch(f"/api/platform/municipalities/{tenant_a.slug}/",
-                              {"status": "gone"}, content_type="application/json", **auth)
+    bad = public_client.patch(
+        f"/api/platform/municipalities/{tenant_a.slug}/",
+        {"status": "gone"},
+        content_type="application/json",
+        **auth,
+    )
     assert bad.status_code == 400 and "status" in bad.json()["errors"]
     missing = public_client.get("/api/platform/municipalities/nope/", **auth)
     assert missing.status_code == 404 and missing.json()["code"]
 
 
 def test_bad_json_is_a_400_not_a_500(public_client, vendor_token):
-    response = public_client.post("/api/platform/municipalities/", "{not json",
-                                  content_type="application/json",
-                                  HTTP_AUTHORIZATION=f"Token {vendor_token}")
+    response = public_client.post(
+        "/api/platform/municipalities/",
+        "{not json",
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Token {vendor_token}",
+    )
     assert response.status_code == 400
     assert response.json()["code"] == "parse_error"
 
@@ -118,9 +140,14 @@ def test_bad_json_is_a_400_not_a_500(public_client, vendor_token):
 def test_sentry_scrubber_drops_personal_data():
     from platform_core.sentry import scrub_event
 
-    event = {"request": {"data": {"email": "a@b.de"}, "cookies": {"sessionid": "x"},
-                         "headers": {"Authorization": "Token abc", "Accept": "*/*"}},
-             "user": {"id": 7, "email": "a@b.de"}}
+    event = {
+        "request": {
+            "data": {"email": "a@b.de"},
+            "cookies": {"sessionid": "x"},
+            "headers": {"Authorization": "Token abc", "Accept": "*/*"},
+        },
+        "user": {"id": 7, "email": "a@b.de"},
+    }
     scrubbed = scrub_event(event)
     assert scrubbed["request"]["data"] == "[scrubbed]"
     assert scrubbed["request"]["headers"]["Authorization"] == "[scrubbed]"

@@ -19,8 +19,11 @@ def test_token_works_on_the_host_that_issued_it(tenant_a):
     token = api_token(tenant_a.client(), tenant_a.admin_email)
     response = me(tenant_a.client(), token)
     assert response.status_code == 200
-    assert response.json() == {"email": tenant_a.admin_email, "role": "admin",
-                               "municipality": tenant_a.slug}
+    assert response.json() == {
+        "email": tenant_a.admin_email,
+        "role": "admin",
+        "municipality": tenant_a.slug,
+    }
 
 
 def test_token_of_one_municipality_is_useless_on_another(tenant_a, tenant_b):
@@ -33,8 +36,9 @@ def test_token_of_one_municipality_is_useless_on_another(tenant_a, tenant_b):
 def test_municipal_token_is_useless_on_the_public_host(tenant_a, public_client):
     token = api_token(tenant_a.client(), tenant_a.admin_email)
     assert me(public_client, token).status_code == 401
-    listing = public_client.get("/api/platform/municipalities/",
-                                HTTP_AUTHORIZATION=f"Token {token}")
+    listing = public_client.get(
+        "/api/platform/municipalities/", HTTP_AUTHORIZATION=f"Token {token}"
+    )
     assert listing.status_code == 401
 
 
@@ -45,28 +49,34 @@ def test_vendor_token_is_refused_on_tenant_hosts(tenant_a, vendor_token, public_
 
 def test_admin_cannot_log_in_on_another_municipality(tenant_a, tenant_b):
     response = tenant_b.client().post(
-        "/api/auth/token/", {"email": tenant_a.admin_email, "password": PASSWORD},
-        content_type="application/json")
+        "/api/auth/token/",
+        {"email": tenant_a.admin_email, "password": PASSWORD},
+        content_type="application/json",
+    )
     assert response.status_code == 400
     assert response.json()["code"] == "invalid_credentials"
     # nor through the login page
-    page = tenant_b.client().post("/account/login/",
-                                  {"username": tenant_a.admin_email, "password": PASSWORD})
+    page = tenant_b.client().post(
+        "/account/login/", {"username": tenant_a.admin_email, "password": PASSWORD}
+    )
     assert page.status_code == 200  # form shown again, not a redirect into the console
     assert "_auth_user_id" not in page.wsgi_request.session
 
 
 def test_vendor_cannot_log_in_on_a_municipality(tenant_a):
     response = tenant_a.client().post(
-        "/api/auth/token/", {"email": "vendor@example.org", "password": PASSWORD},
-        content_type="application/json")
+        "/api/auth/token/",
+        {"email": "vendor@example.org", "password": PASSWORD},
+        content_type="application/json",
+    )
     assert response.status_code == 400
 
 
 def test_session_of_one_municipality_is_worthless_on_another(tenant_a, tenant_b):
     browser_a = tenant_a.client()
-    login = browser_a.post("/account/login/",
-                           {"username": tenant_a.admin_email, "password": PASSWORD})
+    login = browser_a.post(
+        "/account/login/", {"username": tenant_a.admin_email, "password": PASSWORD}
+    )
     assert login.status_code == 302
     assert me(browser_a).status_code == 200
     session_cookie = browser_a.cookies[settings.SESSION_COOKIE_NAME]

@@ -20,8 +20,14 @@ class VideoProviderError(Exception):
     """A provider failed; `code` is stable (e.g. webex_unavailable), `message` is for people
     (German, for the official), `tracking_id` is what the provider's support asks for."""
 
-    def __init__(self, message: str, code: str = error_codes.VIDEO_UNAVAILABLE,
-                 tracking_id: str | None = None, *, provider_message: str = "") -> None:
+    def __init__(
+        self,
+        message: str,
+        code: str = error_codes.VIDEO_UNAVAILABLE,
+        tracking_id: str | None = None,
+        *,
+        provider_message: str = "",
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.code = code
@@ -61,8 +67,15 @@ class VideoEvent:
 class VideoProvider(Protocol):
     name: str
 
-    def open_session(self, *, session: VideoSession, title: str, duration_minutes: int,
-                     start=None, time_zone: str = "Europe/Berlin") -> None:
+    def open_session(
+        self,
+        *,
+        session: VideoSession,
+        title: str,
+        duration_minutes: int,
+        start=None,
+        time_zone: str = "Europe/Berlin",
+    ) -> None:
         """Create the room/meeting; fill `external_id` and `host_url` on `session`."""
 
     def guest_join_url(self, *, session: VideoSession, display_name: str) -> str:
@@ -98,8 +111,15 @@ class BuiltinProvider:
     def __init__(self, integration: VideoIntegration | None = None) -> None:
         self.integration = integration
 
-    def open_session(self, *, session: VideoSession, title: str, duration_minutes: int,
-                     start=None, time_zone: str = "Europe/Berlin") -> None:
+    def open_session(
+        self,
+        *,
+        session: VideoSession,
+        title: str,
+        duration_minutes: int,
+        start=None,
+        time_zone: str = "Europe/Berlin",
+    ) -> None:
         session.host_url = room_path(session, "host")
 
     def guest_join_url(self, *, session: VideoSession, display_name: str) -> str:
@@ -115,8 +135,9 @@ class BuiltinProvider:
         return None
 
     def handle_webhook(self, *, body: bytes, headers: Mapping[str, str]) -> VideoEvent | None:
-        raise WebhookRejected("The built-in provider has no webhooks.",
-                              error_codes.WEBHOOK_NOT_CONFIGURED, 404)
+        raise WebhookRejected(
+            "The built-in provider has no webhooks.", error_codes.WEBHOOK_NOT_CONFIGURED, 404
+        )
 
 
 def provider_for(integration: VideoIntegration | None) -> VideoProvider:

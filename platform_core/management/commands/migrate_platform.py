@@ -14,22 +14,36 @@ class Command(BaseCommand):
     help = "Migrate public, the tenant template and all municipalities."
 
     def add_arguments(self, parser):
-        parser.add_argument("--executor", default="standard", choices=["standard", "multiprocessing"])
+        parser.add_argument(
+            "--executor", default="standard", choices=["standard", "multiprocessing"]
+        )
 
     def handle(self, *args, **opts):
         verbosity = opts["verbosity"]
         self.stdout.write("Migrating the public schema…")
-        call_command("migrate_schemas", shared=True, interactive=False, verbosity=max(0, verbosity - 1))
+        call_command(
+            "migrate_schemas", shared=True, interactive=False, verbosity=max(0, verbosity - 1)
+        )
         base = settings.TENANT_BASE_SCHEMA
         connection.set_schema_to_public()
         if not schema_exists(base):
             with connection.cursor() as cursor:
                 cursor.execute(f'CREATE SCHEMA "{base}"')
         self.stdout.write(f"Migrating the template schema “{base}”…")
-        call_command("migrate_schemas", tenant=True, schema_name=base, interactive=False,
-                     verbosity=max(0, verbosity - 1))
+        call_command(
+            "migrate_schemas",
+            tenant=True,
+            schema_name=base,
+            interactive=False,
+            verbosity=max(0, verbosity - 1),
+        )
         self.stdout.write("Migrating every municipality…")
-        call_command("migrate_schemas", tenant=True, interactive=False, executor=opts["executor"],
-                     verbosity=max(0, verbosity - 1))
+        call_command(
+            "migrate_schemas",
+            tenant=True,
+            interactive=False,
+            executor=opts["executor"],
+            verbosity=max(0, verbosity - 1),
+        )
         connection.set_schema_to_public()
         self.stdout.write(self.style.SUCCESS("All schemas migrated."))

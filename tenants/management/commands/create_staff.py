@@ -28,8 +28,11 @@ class Command(BaseCommand):
         with schema_context(tenant.schema_name):
             try:
                 user = staff_account_create(
-                    email=opts["email"], password=opts["password"], role=opts["role"],
-                    office_slugs=opts["offices"], full_name=opts["name"],
+                    email=opts["email"],
+                    password=opts["password"],
+                    role=opts["role"],
+                    office_slugs=opts["offices"],
+                    full_name=opts["name"],
                 )
             except ValidationError as exc:
                 raise validation_to_command_error(exc) from exc

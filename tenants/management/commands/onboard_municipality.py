@@ -22,9 +22,14 @@ class Command(BaseCommand):
 
     def handle(self, *args, **opts):
         data = OnboardingInput(
-            slug=opts["slug"], name=opts["name"], state=opts["state"], kind=opts["kind"],
-            domains=opts["domains"], admin_email=opts["admin_email"],
-            admin_password=opts["admin_password"], plan=opts["plan"],
+            slug=opts["slug"],
+            name=opts["name"],
+            state=opts["state"],
+            kind=opts["kind"],
+            domains=opts["domains"],
+            admin_email=opts["admin_email"],
+            admin_password=opts["admin_password"],
+            plan=opts["plan"],
         )
         try:
             tenant = municipality_onboard(
