@@ -15,7 +15,6 @@ from django.test import Client
 from scheduling.models import Appointment
 from tests.scheduling.test_booking_support import booking_body, booking_setup, local, working_day
 
-
 THREADS = 25
 
 

@@ -33,7 +33,8 @@ def radios(html: str) -> list[str]:
 
 
 def book_by_api(ctx, setup, start, **overrides):
-    response = post_json(ctx.client(), "/api/appointments/", booking_body(setup, start, **overrides))
+    response = post_json(ctx.client(), "/api/appointments/",
+                         booking_body(setup, start, **overrides))
     assert response.status_code == 201, response.content
     return response.json()
 

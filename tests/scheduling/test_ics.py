@@ -56,11 +56,11 @@ def test_uid_stays_while_method_and_sequence_follow_the_appointments_life(
     assert [int(e["SEQUENCE"]) for e in events] == [0, 1, 2]
     assert [str(e["STATUS"]) for e in events] == ["CONFIRMED", "CONFIRMED", "CANCELLED"]
 
-    assert events[0].DTSTART == datetime(2027, 3, 24, 8, 0, tzinfo=UTC)
-    assert events[0].DTEND == datetime(2027, 3, 24, 8, 30, tzinfo=UTC)
-    assert events[1].DTSTART == datetime(2027, 3, 31, 7, 0, tzinfo=UTC)
+    assert events[0].start == datetime(2027, 3, 24, 8, 0, tzinfo=UTC)
+    assert events[0].end == datetime(2027, 3, 24, 8, 30, tzinfo=UTC)
+    assert events[1].start == datetime(2027, 3, 31, 7, 0, tzinfo=UTC)
     assert events[1].DTSTART.astimezone(at(2027, 3, 31).tzinfo).hour == 9
-    assert events[2].DTSTART == events[1].DTSTART
+    assert events[2].start == events[1].DTSTART
     # Times are written in UTC, so no VTIMEZONE is needed.
     assert b"DTSTART:20270331T070000Z" in rescheduled.to_ical()
     assert str(events[0]["ORGANIZER"]).startswith("mailto:")
@@ -75,8 +75,8 @@ def test_fall_back_day_times_are_the_right_instants(tenant_a, setup_a,
                          start=at(2027, 11, 2, 11, 30), mode="video", citizen=CITIZEN,
                          now=at(2027, 10, 20, 12))
     event = only_event(ics_of(mail.outbox[0]))
-    assert event.DTSTART == datetime(2027, 11, 2, 10, 30, tzinfo=UTC)
-    assert event.DTEND == datetime(2027, 11, 2, 11, 0, tzinfo=UTC)
+    assert event.start == datetime(2027, 11, 2, 10, 30, tzinfo=UTC)
+    assert event.end == datetime(2027, 11, 2, 11, 0, tzinfo=UTC)
 
 
 def test_the_ics_attachment_has_the_itip_content_type(tenant_a, setup_a,
