@@ -3,14 +3,14 @@ official's guard against calling video tickets right before an appointment.
 
 The citizen's status endpoint is polled by every waiting citizen every two seconds, so it must
 be cheap. Everything the citizens of one office share - the order of the waiting tickets and
-the inputs of the waiting-time estimate - is one *snapshot* per office, cached for
-`QUEUE_SNAPSHOT_SECONDS` (default 1 s) under a tenant-aware key (the cache's KEY_FUNCTION is
-`django_tenants.cache.make_key`, so office 3 of one municipality never meets office 3 of
-another). Every write to an office's queue deletes the snapshot (right away and again after
-commit), so a citizen's position normally moves on the very next poll; the short lifetime
+the inputs of the waiting-time estimate - is a *snapshot* per office in the cache, under
+tenant-aware keys (the cache's KEY_FUNCTION is `django_tenants.cache.make_key`, so office 3
+of one municipality never meets office 3 of another). Every write to an office's queue
+deletes its order (right away and again after commit), so a citizen's position normally moves
+on the very next poll; the order's short lifetime (`QUEUE_SNAPSHOT_SECONDS`, default 1 s)
 bounds staleness when the cache is per process (no shared Redis) or when a reader re-filled
-the snapshot from data read just before a commit. A status request then costs one indexed
-query (the ticket by its token hash) plus a cache read.
+it from data read just before a commit. A status request then costs one indexed query (the
+ticket by its token hash) plus one cache read.
 """
 
 from __future__ import annotations
@@ -85,20 +85,47 @@ def join_path(token: str) -> str:
 
 
 # --- the per-office snapshot ----------------------------------------------------------------
+#
+# Two cache entries per office, read together (one round trip):
+# * the *order* - ids of the waiting tickets, oldest first: one index scan to build, deleted
+#   on every write to the queue, lives QUEUE_SNAPSHOT_SECONDS;
+# * the *facts* - office status, officials serving video, recent session lengths: several
+#   queries and a holiday calendar to build, not touched by queue writes (an estimate a few
+#   seconds old is fine), lives FACTS_SECONDS.
+
+FACTS_SECONDS = 10
+
 
 @dataclass(frozen=True)
-class QueueSnapshot:
-    office_id: int
+class OfficeFacts:
     office_slug: str
     office_name: str
     office_status: str  # open, busy or closed (offices.selectors)
     open_until: datetime | None
-    waiting_ids: tuple[int, ...]
     history: tuple[float, ...]
     serving_officials: int
     free_officials: int
     default_minutes: float
+
+
+@dataclass(frozen=True)
+class QueueSnapshot:
+    office_id: int
+    facts: OfficeFacts
+    waiting_ids: tuple[int, ...]
     positions: dict[int, int] = field(default_factory=dict, compare=False)
+
+    @property
+    def office_slug(self) -> str:
+        return self.facts.office_slug
+
+    @property
+    def office_name(self) -> str:
+        return self.facts.office_name
+
+    @property
+    def office_status(self) -> str:
+        return self.facts.office_status
 
     def people_ahead(self, ticket_id: int) -> int | None:
         return self.positions.get(ticket_id)
@@ -110,22 +137,27 @@ class QueueSnapshot:
         session length is used (recent finished sessions of this office, pulled towards the
         average configured length of its video services while there is little history),
         divided among the officials serving video now; officials idle right now take the
-        first citizens at once. None while nobody serves video: unknown, not infinite.
-        See scheduling/wait_estimate.py for the model."""
-        if self.office_status == "closed":
+        first citizens at once. None while nobody serves video (unknown, not infinite) or
+        the office is closed. See scheduling/wait_estimate.py for the model."""
+        facts = self.facts
+        if facts.office_status == "closed":
             return None
         return estimate_wait_minutes(
-            list(self.history), officials_serving=self.serving_officials,
-            people_ahead=people_ahead, default_minutes=self.default_minutes,
-            officials_free=min(self.free_officials, self.serving_officials))
+            list(facts.history), officials_serving=facts.serving_officials,
+            people_ahead=people_ahead, default_minutes=facts.default_minutes,
+            officials_free=min(facts.free_officials, facts.serving_officials))
 
 
-def _snapshot_key(office_id: int) -> str:
-    return f"queue:snapshot:{office_id}"
+def _order_key(office_id: int) -> str:
+    return f"queue:order:{office_id}"
+
+
+def _facts_key(office_id: int) -> str:
+    return f"queue:facts:{office_id}"
 
 
 def queue_snapshot_invalidate(office_id: int) -> None:
-    cache.delete(_snapshot_key(office_id))
+    cache.delete(_order_key(office_id))
 
 
 def _history(office_id: int, now: datetime) -> tuple[float, ...]:
@@ -144,37 +176,47 @@ def _default_minutes(office: Office) -> float:
     return float(settings.QUEUE_DEFAULT_SESSION_MINUTES)
 
 
-def _build_snapshot(office_id: int, now: datetime) -> QueueSnapshot | None:
+def _build_facts(office_id: int, now: datetime) -> OfficeFacts | None:
     from offices.selectors import office_status_get
 
     slug = Office.objects.filter(pk=office_id).values_list("slug", flat=True).first()
     if slug is None:
         return None
+    # Status, presence counts and calendar come from the offices app, as on the office page.
     found = office_status_get(tenant=current_municipality(), slug=slug, now=now,
                               with_services=True)
     if found is None:
         return None
-    # Status, presence counts and calendar come from the offices app, as on the office page.
-    waiting = tuple(Ticket.objects.filter(office_id=office_id, status=Ticket.Status.WAITING)
-                    .order_by("created_at", "id").values_list("id", flat=True))
-    return QueueSnapshot(
-        office_id=office_id, office_slug=found.office.slug, office_name=found.office.name,
-        office_status=found.status, open_until=found.open_until, waiting_ids=waiting,
+    return OfficeFacts(
+        office_slug=found.office.slug, office_name=found.office.name,
+        office_status=found.status, open_until=found.open_until,
         history=_history(office_id, now), serving_officials=found.serving_officials,
-        free_officials=found.free_officials, default_minutes=_default_minutes(found.office),
-        positions={ticket_id: index for index, ticket_id in enumerate(waiting)},
-    )
+        free_officials=found.free_officials, default_minutes=_default_minutes(found.office))
+
+
+def _build_order(office_id: int) -> tuple[int, ...]:
+    return tuple(Ticket.objects.filter(office_id=office_id, status=Ticket.Status.WAITING)
+                 .order_by("created_at", "id").values_list("id", flat=True))
 
 
 def queue_snapshot(*, office_id: int, now: datetime | None = None,
                    fresh: bool = False) -> QueueSnapshot | None:
-    key = _snapshot_key(office_id)
-    snapshot = None if fresh else cache.get(key)
-    if snapshot is None:
-        snapshot = _build_snapshot(office_id, now or timezone.now())
-        if snapshot is not None:
-            cache.set(key, snapshot, settings.QUEUE_SNAPSHOT_SECONDS)
-    return snapshot
+    """The office's waiting line and estimate inputs, from the cache where possible
+    (`fresh` rebuilds the line)."""
+    order_key, facts_key = _order_key(office_id), _facts_key(office_id)
+    cached = cache.get_many([order_key, facts_key])
+    facts = cached.get(facts_key)
+    if facts is None:
+        facts = _build_facts(office_id, now or timezone.now())
+        if facts is None:
+            return None
+        cache.set(facts_key, facts, FACTS_SECONDS)
+    order = None if fresh else cached.get(order_key)
+    if order is None:
+        order = _build_order(office_id)
+        cache.set(order_key, order, settings.QUEUE_SNAPSHOT_SECONDS)
+    return QueueSnapshot(office_id=office_id, facts=facts, waiting_ids=order,
+                         positions={ticket_id: index for index, ticket_id in enumerate(order)})
 
 
 # --- citizens ---------------------------------------------------------------------------------
