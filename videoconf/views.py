@@ -120,7 +120,7 @@ def _json_error(detail: str, code: str, status: int) -> JsonResponse:
 def signal(request: HttpRequest, key: str) -> HttpResponse:
     """GET ?since=<id>: the other side's messages after that id. POST {type, payload}."""
     found = selectors.video_session_by_key(key=key)
-    if found is None:
+    if found is None or found[0].provider != VideoIntegration.Provider.BUILTIN:
         return _json_error("No such consultation.", error_codes.SESSION_NOT_FOUND, 404)
     session, role = found
     if request.method == "GET":

@@ -110,8 +110,8 @@
       if (state === "connected" || state === "completed") { say(T.connected); }
       else if (state === "disconnected") { say(T.reconnecting); }
       else if (state === "failed") {
-        say(T.failed);
-        if (isGuest) { startOffer(); }
+        // The guest makes the offers, so the guest retries; the host waits for that offer.
+        if (isGuest) { say(T.failed); startOffer(); } else { say(T.waiting_guest); }
       }
     };
     pc = peer;
@@ -252,6 +252,19 @@
     finish(T.you_left);
     btnRejoin.hidden = false;
     btnRejoin.focus();
+  });
+
+  // Closing the tab or navigating away: tell the other side right away (keepalive lets the
+  // request outlive the page) instead of leaving it to notice a dead connection.
+  window.addEventListener("pagehide", function () {
+    if (finished || !localStream) { return; }
+    try {
+      fetch(signalUrl, {
+        method: "POST", keepalive: true, credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
+        body: JSON.stringify({ type: "bye", payload: { reason: "pagehide" } })
+      });
+    } catch (e) { /* the page is going away anyway */ }
   });
 
   function getMedia() {

@@ -248,3 +248,13 @@ def test_page_shows_field_errors_without_saving(tenant_a):
     assert "Required for Webex." in response.content.decode()
     with tenant_a.schema():
         assert not VideoIntegration.objects.filter(provider="webex").exists()
+
+
+def test_the_api_is_described_in_the_openapi_schema(tenant_a):
+    response = tenant_a.client().get("/api/schema/", HTTP_ACCEPT="application/json")
+    assert response.status_code == 200
+    paths = response.json()["paths"]
+    assert "/api/admin/video-integration/" in paths
+    assert "/api/admin/video-integration/test/" in paths
+    assert "client_secret" not in json.dumps(
+        paths["/api/admin/video-integration/"]["get"]["responses"])

@@ -98,6 +98,8 @@ def test_the_room_link_sends_the_citizen_to_a_fresh_webex_link(tenant_a, fake_we
     with tenant_a.schema():
         session.refresh_from_db()
         assert session.guest_joined_at is not None
+    # The built-in room's signalling does not exist for a Webex session.
+    assert tenant_a.client().get(f"/video/{session.guest_key}/signal/").status_code == 404
 
 
 def test_appointment_meeting_is_scheduled_at_the_appointment_time(tenant_a, fake_webex):
