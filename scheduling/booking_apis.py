@@ -124,7 +124,7 @@ class BookingInput(serializers.Serializer):
     office = serializers.SlugField(max_length=50)
     service = serializers.SlugField(max_length=50)
     start = serializers.CharField(max_length=40)
-    mode = serializers.ChoiceField(choices=MODE_CHOICES)
+    mode = serializers.ChoiceField(choices=Mode.choices)
     name = serializers.CharField(max_length=100)
     email = serializers.EmailField(max_length=254)
     phone = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
@@ -137,7 +137,7 @@ class TokenInput(serializers.Serializer):
 
 class RescheduleInput(TokenInput):
     start = serializers.CharField(max_length=40)
-    mode = serializers.ChoiceField(choices=MODE_CHOICES, required=False)
+    mode = serializers.ChoiceField(choices=Mode.choices, required=False)
 
 
 class BlockInput(serializers.Serializer):
@@ -320,7 +320,15 @@ class StaffDayPlanApi(APIView):
     permission_classes = [IsMunicipalStaff]
 
     @extend_schema(parameters=[OpenApiParameter("date", str, description="YYYY-MM-DD"),
-                               OpenApiParameter("office", str)])
+                               OpenApiParameter("office", str)],
+                   responses=inline_serializer("DayPlanEntry", {
+                       "kind": serializers.CharField(), "start": serializers.CharField(),
+                       "end": serializers.CharField(), "mode": serializers.CharField(),
+                       "status": serializers.CharField(), "office": serializers.CharField(),
+                       "service": serializers.CharField(allow_null=True),
+                       "label": serializers.CharField(), "reference": serializers.CharField(),
+                       "name": serializers.CharField(), "reason": serializers.CharField(),
+                       "host_url": serializers.CharField(allow_null=True)}, many=True))
     def get(self, request):
         tz = tz_of(request)
         day = parse_day(request.query_params.get("date"), "date",
