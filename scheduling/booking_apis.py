@@ -32,15 +32,23 @@ MODE_CHOICES = [Mode.VIDEO.value, Mode.IN_PERSON.value]
 
 # --- helpers ----------------------------------------------------------------------------------
 
+
 def drf_error(exc: DjangoValidationError) -> serializers.ValidationError:
     """A service's ValidationError as DRF field errors, keeping each error's code."""
     if hasattr(exc, "error_dict"):
-        return serializers.ValidationError({
-            name: [serializers.ErrorDetail(m, code=e.code or "invalid")
-                   for e in errors for m in e.messages]
-            for name, errors in exc.error_dict.items()})
+        return serializers.ValidationError(
+            {
+                name: [
+                    serializers.ErrorDetail(m, code=e.code or "invalid")
+                    for e in errors
+                    for m in e.messages
+                ]
+                for name, errors in exc.error_dict.items()
+            }
+        )
     return serializers.ValidationError(
-        [serializers.ErrorDetail(m, code=exc.code or "invalid") for m in exc.messages])
+        [serializers.ErrorDetail(m, code=exc.code or "invalid") for m in exc.messages]
+    )
 
 
 @contextmanager
@@ -61,8 +69,9 @@ def parse_start(value: str, name: str = "start") -> datetime:
     try:
         parsed = datetime.fromisoformat(value.strip())
     except (ValueError, AttributeError):
-        raise field_error(name, "Use ISO 8601, e.g. 2027-03-29T09:00:00+02:00.",
-                          "invalid") from None
+        raise field_error(
+            name, "Use ISO 8601, e.g. 2027-03-29T09:00:00+02:00.", "invalid"
+        ) from None
     if parsed.tzinfo is None or parsed.utcoffset() is None:
         raise field_error(name, "Give the time with its UTC offset.", codes.START_NEEDS_OFFSET)
     return parsed
@@ -100,10 +109,14 @@ def appointment_data(appointment: Appointment, tz: ZoneInfo) -> dict:
 def citizen_view(appointment: Appointment, tz: ZoneInfo, token: str) -> dict:
     data = appointment_data(appointment, tz)
     data["name"] = appointment.name
-    joinable = (appointment.mode == Mode.VIDEO and appointment.status in services.JOINABLE
-                and selectors.open_video_session(appointment) is not None)
-    data["join_url"] = (f"/appointments/{appointment.reference}/join/?token={token}"
-                        if joinable else None)
+    joinable = (
+        appointment.mode == Mode.VIDEO
+        and appointment.status in services.JOINABLE
+        and selectors.open_video_session(appointment) is not None
+    )
+    data["join_url"] = (
+        f"/appointments/{appointment.reference}/join/?token={token}" if joinable else None
+    )
     return data
 
 
@@ -119,6 +132,7 @@ def request_language(request, explicit: str | None = None) -> str:
 
 
 # --- serializers (input) ----------------------------------------------------------------------
+
 
 class BookingInput(serializers.Serializer):
     office = serializers.SlugField(max_length=50)
@@ -148,38 +162,67 @@ class BlockInput(serializers.Serializer):
 
 
 class CancelMessageInput(serializers.Serializer):
-    message = serializers.CharField(max_length=500, required=False, allow_blank=True,
-                                    default="")
+    message = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
 
-SlotOutput = inline_serializer("Slot", {
-    "start": serializers.CharField(), "end": serializers.CharField(),
-    "mode": serializers.CharField()}, many=True)
-AppointmentOutput = inline_serializer("Appointment", {
-    "reference": serializers.CharField(), "office": serializers.CharField(),
-    "service": serializers.CharField(), "start": serializers.CharField(),
-    "end": serializers.CharField(), "mode": serializers.CharField(),
-    "status": serializers.CharField()})
-BookedOutput = inline_serializer("Booked", {
-    "reference": serializers.CharField(), "office": serializers.CharField(),
-    "service": serializers.CharField(), "start": serializers.CharField(),
-    "end": serializers.CharField(), "mode": serializers.CharField(),
-    "status": serializers.CharField(), "manage_token": serializers.CharField(),
-    "manage_url": serializers.CharField()})
+SlotOutput = inline_serializer(
+    "Slot",
+    {
+        "start": serializers.CharField(),
+        "end": serializers.CharField(),
+        "mode": serializers.CharField(),
+    },
+    many=True,
+)
+AppointmentOutput = inline_serializer(
+    "Appointment",
+    {
+        "reference": serializers.CharField(),
+        "office": serializers.CharField(),
+        "service": serializers.CharField(),
+        "start": serializers.CharField(),
+        "end": serializers.CharField(),
+        "mode": serializers.CharField(),
+        "status": serializers.CharField(),
+    },
+)
+BookedOutput = inline_serializer(
+    "Booked",
+    {
+        "reference": serializers.CharField(),
+        "office": serializers.CharField(),
+        "service": serializers.CharField(),
+        "start": serializers.CharField(),
+        "end": serializers.CharField(),
+        "mode": serializers.CharField(),
+        "status": serializers.CharField(),
+        "manage_token": serializers.CharField(),
+        "manage_url": serializers.CharField(),
+    },
+)
 
 
 # --- citizens ---------------------------------------------------------------------------------
+
 
 class SlotListApi(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
 
-    @extend_schema(parameters=[
-        OpenApiParameter("from", str, description="YYYY-MM-DD, default today"),
-        OpenApiParameter("to", str, description="YYYY-MM-DD, default from + 13 days; "
-                                                f"at most {selectors.MAX_RANGE_DAYS} days"),
-        OpenApiParameter("service", str), OpenApiParameter("mode", str, enum=MODE_CHOICES),
-    ], responses=SlotOutput)
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("from", str, description="YYYY-MM-DD, default today"),
+            OpenApiParameter(
+                "to",
+                str,
+                description="YYYY-MM-DD, default from + 13 days; "
+                f"at most {selectors.MAX_RANGE_DAYS} days",
+            ),
+            OpenApiParameter("service", str),
+            OpenApiParameter("mode", str, enum=MODE_CHOICES),
+        ],
+        responses=SlotOutput,
+    )
     def get(self, request, slug: str):
         office = selectors.office_for_booking(slug)
         if office is None:
@@ -191,8 +234,9 @@ class SlotListApi(APIView):
         if day_to < day_from:
             raise field_error("to", "`to` must not be before `from`.", codes.RANGE_REVERSED)
         if (day_to - day_from).days + 1 > selectors.MAX_RANGE_DAYS:
-            raise field_error("to", f"At most {selectors.MAX_RANGE_DAYS} days at a time.",
-                              codes.RANGE_TOO_LONG)
+            raise field_error(
+                "to", f"At most {selectors.MAX_RANGE_DAYS} days at a time.", codes.RANGE_TOO_LONG
+            )
         mode = request.query_params.get("mode") or None
         if mode is not None and mode not in MODE_CHOICES:
             raise field_error("mode", "Use video or in_person.", "invalid_choice")
@@ -200,13 +244,24 @@ class SlotListApi(APIView):
         service = selectors.service_for_booking(office, service_slug)
         if service is None:
             if service_slug:
-                raise field_error("service", "Unknown service for this office.",
-                                  codes.UNKNOWN_SERVICE)
+                raise field_error(
+                    "service", "Unknown service for this office.", codes.UNKNOWN_SERVICE
+                )
             return Response([])
-        slots = selectors.free_slots(tenant=request.tenant, office=office, service=service,
-                                     date_from=day_from, date_to=day_to, mode=mode)
-        return Response([{"start": s.start.isoformat(), "end": s.end.isoformat(),
-                          "mode": s.mode} for s in slots])
+        slots = selectors.free_slots(
+            tenant=request.tenant,
+            office=office,
+            service=service,
+            date_from=day_from,
+            date_to=day_to,
+            mode=mode,
+        )
+        return Response(
+            [
+                {"start": s.start.isoformat(), "end": s.end.isoformat(), "mode": s.mode}
+                for s in slots
+            ]
+        )
 
 
 class AppointmentCreateApi(APIView):
@@ -225,20 +280,29 @@ class AppointmentCreateApi(APIView):
             raise field_error("office", "Unknown office.", codes.UNKNOWN_OFFICE)
         service = selectors.service_for_booking(office, values["service"])
         if service is None:
-            raise field_error("service", "Unknown service for this office.",
-                              codes.UNKNOWN_SERVICE)
+            raise field_error("service", "Unknown service for this office.", codes.UNKNOWN_SERVICE)
         start = parse_start(values["start"])
-        citizen = services.Citizen(name=values["name"], email=values["email"],
-                                   phone=values.get("phone", ""),
-                                   language=request_language(request, values.get("language")))
+        citizen = services.Citizen(
+            name=values["name"],
+            email=values["email"],
+            phone=values.get("phone", ""),
+            language=request_language(request, values.get("language")),
+        )
         with service_errors():
-            result = services.appointment_book(tenant=request.tenant, office=office,
-                                               service=service, start=start,
-                                               mode=values["mode"], citizen=citizen)
+            result = services.appointment_book(
+                tenant=request.tenant,
+                office=office,
+                service=service,
+                start=start,
+                mode=values["mode"],
+                citizen=citizen,
+            )
         body = appointment_data(result.appointment, tz_of(request))
         body["manage_token"] = result.manage_token
-        body["manage_url"] = (f"{request.tenant.url()}appointments/"
-                              f"{result.appointment.reference}/?token={result.manage_token}")
+        body["manage_url"] = (
+            f"{request.tenant.url()}appointments/"
+            f"{result.appointment.reference}/?token={result.manage_token}"
+        )
         return Response(body, status=status.HTTP_201_CREATED)
 
 
@@ -246,8 +310,9 @@ class AppointmentDetailApi(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
 
-    @extend_schema(parameters=[OpenApiParameter("token", str, required=True)],
-                   responses=AppointmentOutput)
+    @extend_schema(
+        parameters=[OpenApiParameter("token", str, required=True)], responses=AppointmentOutput
+    )
     def get(self, request, reference: str):
         token = request.query_params.get("token", "")
         appointment = citizen_appointment(reference, token)
@@ -266,8 +331,7 @@ class AppointmentCancelApi(APIView):
         appointment = citizen_appointment(reference, data.validated_data["token"])
         with service_errors():
             appointment = services.appointment_cancel(appointment=appointment)
-        return Response(citizen_view(appointment, tz_of(request),
-                                     data.validated_data["token"]))
+        return Response(citizen_view(appointment, tz_of(request), data.validated_data["token"]))
 
 
 class AppointmentRescheduleApi(APIView):
@@ -288,22 +352,34 @@ class AppointmentRescheduleApi(APIView):
         start = parse_start(values["start"])
         with service_errors():
             moved = services.appointment_reschedule(
-                tenant=request.tenant, appointment=appointment, start=start,
-                mode=values.get("mode"), manage_token=values["token"])
+                tenant=request.tenant,
+                appointment=appointment,
+                start=start,
+                mode=values.get("mode"),
+                manage_token=values["token"],
+            )
         return Response(citizen_view(moved, tz_of(request), values["token"]))
 
 
 # --- staff ------------------------------------------------------------------------------------
+
 
 def day_plan_item(appointment: Appointment, tz: ZoneInfo, session) -> dict:
     """One row of the day plan in the staff console's shape (`dayplan.DayPlanEntry`), plus
     what the API adds: reference, official, phone, the reason of a block, the host link."""
     is_block = appointment.kind == Appointment.Kind.BLOCK
     entry = DayPlanEntry(
-        kind=BLOCK if is_block else APPOINTMENT, start=appointment.start.astimezone(tz),
-        end=appointment.end.astimezone(tz), mode=appointment.mode, status=appointment.status,
-        office=appointment.office, service=appointment.service, label=appointment.reference,
-        name="" if is_block else appointment.name, appointment=appointment)
+        kind=BLOCK if is_block else APPOINTMENT,
+        start=appointment.start.astimezone(tz),
+        end=appointment.end.astimezone(tz),
+        mode=appointment.mode,
+        status=appointment.status,
+        office=appointment.office,
+        service=appointment.service,
+        label=appointment.reference,
+        name="" if is_block else appointment.name,
+        appointment=appointment,
+    )
     user = appointment.official.user
     return {
         **entry.as_dict(),
@@ -319,22 +395,41 @@ def day_plan_item(appointment: Appointment, tz: ZoneInfo, session) -> dict:
 class StaffDayPlanApi(APIView):
     permission_classes = [IsMunicipalStaff]
 
-    @extend_schema(parameters=[OpenApiParameter("date", str, description="YYYY-MM-DD"),
-                               OpenApiParameter("office", str)],
-                   responses=inline_serializer("DayPlanEntry", {
-                       "kind": serializers.CharField(), "start": serializers.CharField(),
-                       "end": serializers.CharField(), "mode": serializers.CharField(),
-                       "status": serializers.CharField(), "office": serializers.CharField(),
-                       "service": serializers.CharField(allow_null=True),
-                       "label": serializers.CharField(), "reference": serializers.CharField(),
-                       "name": serializers.CharField(), "reason": serializers.CharField(),
-                       "host_url": serializers.CharField(allow_null=True)}, many=True))
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("date", str, description="YYYY-MM-DD"),
+            OpenApiParameter("office", str),
+        ],
+        responses=inline_serializer(
+            "DayPlanEntry",
+            {
+                "kind": serializers.CharField(),
+                "start": serializers.CharField(),
+                "end": serializers.CharField(),
+                "mode": serializers.CharField(),
+                "status": serializers.CharField(),
+                "office": serializers.CharField(),
+                "service": serializers.CharField(allow_null=True),
+                "label": serializers.CharField(),
+                "reference": serializers.CharField(),
+                "name": serializers.CharField(),
+                "reason": serializers.CharField(),
+                "host_url": serializers.CharField(allow_null=True),
+            },
+            many=True,
+        ),
+    )
     def get(self, request):
         tz = tz_of(request)
-        day = parse_day(request.query_params.get("date"), "date",
-                        timezone.localtime(timezone.now(), tz).date())
-        entries = selectors.day_plan(user=request.user, day=day, tz=tz,
-                                     office_slug=request.query_params.get("office") or None)
+        day = parse_day(
+            request.query_params.get("date"), "date", timezone.localtime(timezone.now(), tz).date()
+        )
+        entries = selectors.day_plan(
+            user=request.user,
+            day=day,
+            tz=tz,
+            office_slug=request.query_params.get("office") or None,
+        )
         return Response([day_plan_item(a, tz, session) for a, session in entries])
 
 
@@ -343,8 +438,11 @@ def staff_appointment(request, reference: str) -> Appointment:
     if appointment is None:
         raise NotFound
     if not selectors.staff_offices(request.user).filter(pk=appointment.office_id).exists():
-        raise ApiError("You are not staff of this office.", codes.NOT_STAFF_OF_OFFICE,
-                       status.HTTP_403_FORBIDDEN)
+        raise ApiError(
+            "You are not staff of this office.",
+            codes.NOT_STAFF_OF_OFFICE,
+            status.HTTP_403_FORBIDDEN,
+        )
     return appointment
 
 
@@ -354,20 +452,34 @@ class StaffNoShowApi(APIView):
     @extend_schema(request=None, responses=AppointmentOutput)
     def post(self, request, reference: str):
         appointment = staff_appointment(request, reference)
-        appointment = services.appointment_mark_no_show(appointment=appointment,
-                                                        acting_user=request.user)
+        appointment = services.appointment_mark_no_show(
+            appointment=appointment, acting_user=request.user
+        )
         return Response(appointment_data(appointment, tz_of(request)))
 
 
 # --- municipal admin --------------------------------------------------------------------------
 
+
 class AdminBlockApi(APIView):
     permission_classes = [IsMunicipalAdmin]
 
-    @extend_schema(request=BlockInput, responses={201: inline_serializer("Block", {
-        "reference": serializers.CharField(), "official": serializers.IntegerField(),
-        "office": serializers.CharField(), "start": serializers.CharField(),
-        "end": serializers.CharField(), "reason": serializers.CharField()})})
+    @extend_schema(
+        request=BlockInput,
+        responses={
+            201: inline_serializer(
+                "Block",
+                {
+                    "reference": serializers.CharField(),
+                    "official": serializers.IntegerField(),
+                    "office": serializers.CharField(),
+                    "start": serializers.CharField(),
+                    "end": serializers.CharField(),
+                    "reason": serializers.CharField(),
+                },
+            )
+        },
+    )
     def post(self, request):
         data = BlockInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -377,14 +489,25 @@ class AdminBlockApi(APIView):
             raise field_error("official", "Unknown official.", codes.UNKNOWN_OFFICIAL)
         start, end = parse_start(values["start"]), parse_start(values["end"], "end")
         with service_errors():
-            block = services.appointment_block(official=official, start=start, end=end,
-                                               reason=values["reason"],
-                                               acting_user=request.user)
+            block = services.appointment_block(
+                official=official,
+                start=start,
+                end=end,
+                reason=values["reason"],
+                acting_user=request.user,
+            )
         tz = tz_of(request)
-        return Response({"reference": block.reference, "official": block.official_id,
-                         "office": block.office.slug, "start": iso(block.start, tz),
-                         "end": iso(block.end, tz), "reason": block.note},
-                        status=status.HTTP_201_CREATED)
+        return Response(
+            {
+                "reference": block.reference,
+                "official": block.official_id,
+                "office": block.office.slug,
+                "start": iso(block.start, tz),
+                "end": iso(block.end, tz),
+                "reason": block.note,
+            },
+            status=status.HTTP_201_CREATED,
+        )
 
 
 class AdminCancelApi(APIView):
@@ -399,6 +522,8 @@ class AdminCancelApi(APIView):
         data.is_valid(raise_exception=True)
         with service_errors():
             appointment = services.appointment_cancel(
-                appointment=appointment, acting_user=request.user,
-                message=data.validated_data["message"])
+                appointment=appointment,
+                acting_user=request.user,
+                message=data.validated_data["message"],
+            )
         return Response(appointment_data(appointment, tz_of(request)))

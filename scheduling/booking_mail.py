@@ -28,8 +28,7 @@ logger = logging.getLogger(__name__)
 def current_municipality():
     from tenants.models import Municipality
 
-    return Municipality.objects.prefetch_related("domains").get(
-        schema_name=connection.schema_name)
+    return Municipality.objects.prefetch_related("domains").get(schema_name=connection.schema_name)
 
 
 def manage_url(*, tenant, reference: str, token: str) -> str:
@@ -55,26 +54,45 @@ def _ics(appointment: Appointment, tenant, *, method: str, sequence: int, url: s
         location = "Video call (join from the manage page)" if video else appointment.office.address
         description = f"Reference {appointment.reference}"
     else:
-        location = "Videogespräch (Beitritt über die Terminseite)" if video else (
-            appointment.office.address)
+        location = (
+            "Videogespräch (Beitritt über die Terminseite)"
+            if video
+            else (appointment.office.address)
+        )
         description = f"Buchungsnummer {appointment.reference}"
     if url:
         description += f"\n{url}"
     return ics.appointment_ics(
-        uid=ics.appointment_uid(reference=appointment.reference,
-                                host=tenant.primary_domain_name()),
-        method=method, sequence=sequence, start=appointment.start, end=appointment.end,
-        summary=summary, location=location.replace("\r", ""), description=description,
-        organizer_email=_organizer(appointment), organizer_name=appointment.office.name,
-        attendee_email=appointment.email, attendee_name=appointment.name, url=url)
+        uid=ics.appointment_uid(reference=appointment.reference, host=tenant.primary_domain_name()),
+        method=method,
+        sequence=sequence,
+        start=appointment.start,
+        end=appointment.end,
+        summary=summary,
+        location=location.replace("\r", ""),
+        description=description,
+        organizer_email=_organizer(appointment),
+        organizer_name=appointment.office.name,
+        attendee_email=appointment.email,
+        attendee_name=appointment.name,
+        url=url,
+    )
 
 
-def _send(appointment_id: int, kind: str, *, method: str | None = None, token: str = "",
-          message: str = "", sequence_bump: int = 0) -> None:
+def _send(
+    appointment_id: int,
+    kind: str,
+    *,
+    method: str | None = None,
+    token: str = "",
+    message: str = "",
+    sequence_bump: int = 0,
+) -> None:
     from scheduling.booking_selectors import reschedule_count
 
-    appointment = (Appointment.objects.select_related("office", "service")
-                   .filter(pk=appointment_id).first())
+    appointment = (
+        Appointment.objects.select_related("office", "service").filter(pk=appointment_id).first()
+    )
     if appointment is None or not appointment.email:
         return
     tenant = current_municipality()
@@ -82,14 +100,21 @@ def _send(appointment_id: int, kind: str, *, method: str | None = None, token: s
     language = appointment.language if appointment.language in ("de", "en") else "de"
     url = manage_url(tenant=tenant, reference=appointment.reference, token=token) if token else ""
     context = {
-        "appointment": appointment, "office": appointment.office,
-        "service": appointment.service, "tenant": tenant, "manage_url": url,
-        "start": appointment.start.astimezone(tz), "end": appointment.end.astimezone(tz),
-        "is_video": appointment.mode == "video", "message": message,
+        "appointment": appointment,
+        "office": appointment.office,
+        "service": appointment.service,
+        "tenant": tenant,
+        "manage_url": url,
+        "start": appointment.start.astimezone(tz),
+        "end": appointment.end.astimezone(tz),
+        "is_video": appointment.mode == "video",
+        "message": message,
     }
     subject, body = _render(kind, language, context, tz)
     mail = EmailMultiAlternatives(
-        subject=subject, body=body, to=[appointment.email],
+        subject=subject,
+        body=body,
+        to=[appointment.email],
         reply_to=[appointment.office.contact_email] if appointment.office.contact_email else None,
     )
     if method is not None:

@@ -56,15 +56,15 @@ class BookingContext:
     rules: slot_engine.SlotRules
     modes: tuple[str, ...]
 
-    def free_slots(self, *, date_from: date, date_to: date, now: datetime,
-                   mode: str | None = None) -> list[slot_engine.Slot]:
+    def free_slots(
+        self, *, date_from: date, date_to: date, now: datetime, mode: str | None = None
+    ) -> list[slot_engine.Slot]:
         if mode is not None and mode not in self.modes:
             return []
         query = slot_engine.SlotQuery(date_from=date_from, date_to=date_to, now=now, mode=mode)
         return slot_engine.free_slots(self.calendar, self.officials, self.rules, query)
 
-    def find_slot(self, *, start: datetime, mode: str, now: datetime
-                  ) -> slot_engine.Slot | None:
+    def find_slot(self, *, start: datetime, mode: str, now: datetime) -> slot_engine.Slot | None:
         if mode not in self.modes:
             return None
         return slot_engine.find_slot(start, mode, self.calendar, self.officials, self.rules, now)
@@ -73,9 +73,15 @@ class BookingContext:
         """The same office as if nobody had booked anything: tells "taken" from "never
         offered"."""
         idle = tuple(slot_engine.Official(id=o.id, modes=o.modes) for o in self.officials)
-        return BookingContext(office=self.office, service=self.service, tz=self.tz,
-                              calendar=self.calendar, officials=idle, rules=self.rules,
-                              modes=self.modes)
+        return BookingContext(
+            office=self.office,
+            service=self.service,
+            tz=self.tz,
+            calendar=self.calendar,
+            officials=idle,
+            rules=self.rules,
+            modes=self.modes,
+        )
 
 
 def offered_modes(office: Office, service: Service) -> tuple[str, ...]:
@@ -113,8 +119,10 @@ def service_for_booking(office: Office, slug: str | None) -> Service | None:
 
 def local_day_bounds(day_from: date, day_to: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
     """UTC-comparable instants from local midnight of `day_from` to the end of `day_to`."""
-    return (datetime.combine(day_from, time(), tzinfo=tz),
-            datetime.combine(day_to + timedelta(days=1), time(), tzinfo=tz))
+    return (
+        datetime.combine(day_from, time(), tzinfo=tz),
+        datetime.combine(day_to + timedelta(days=1), time(), tzinfo=tz),
+    )
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -128,75 +136,124 @@ class EpochMicros(Func):
     output_field = BigIntegerField()
 
 
-def busy_intervals(official_ids: list[int], *, since: datetime, until: datetime
-                   ) -> dict[int, list[tuple[datetime, datetime]]]:
+def busy_intervals(
+    official_ids: list[int], *, since: datetime, until: datetime
+) -> dict[int, list[tuple[datetime, datetime]]]:
     """Holding appointments and blocked time of these officials overlapping the span, as
     UTC `(start, blocked_until)` per official (one query)."""
-    rows = (Appointment.objects.filter(
-        official_id__in=official_ids, status__in=Appointment.HOLDING,
-        start__lt=until, blocked_until__gt=since,
-    ).order_by().annotate(
-        start_us=EpochMicros("start"), until_us=EpochMicros("blocked_until"),
-    ).values_list("official_id", "start_us", "until_us"))
+    rows = (
+        Appointment.objects.filter(
+            official_id__in=official_ids,
+            status__in=Appointment.HOLDING,
+            start__lt=until,
+            blocked_until__gt=since,
+        )
+        .order_by()
+        .annotate(
+            start_us=EpochMicros("start"),
+            until_us=EpochMicros("blocked_until"),
+        )
+        .values_list("official_id", "start_us", "until_us")
+    )
     busy: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
     for official_id, start_us, until_us in rows:
-        busy[official_id].append((_EPOCH + timedelta(microseconds=start_us),
-                                  _EPOCH + timedelta(microseconds=until_us)))
+        busy[official_id].append(
+            (_EPOCH + timedelta(microseconds=start_us), _EPOCH + timedelta(microseconds=until_us))
+        )
     return busy
 
 
-def booking_context(*, tenant, office: Office, service: Service, date_from: date,
-                    date_to: date) -> BookingContext:
+def booking_context(
+    *, tenant, office: Office, service: Service, date_from: date, date_to: date
+) -> BookingContext:
     """Everything the slot engine needs to list or check slots of `service` between two
     local dates (inclusive). Five small queries, however many officials and bookings."""
     tz = ZoneInfo(tenant.time_zone)
     # A private copy: the caller's instance keeps its own (unfiltered) prefetch caches.
     office = copy.copy(office)
     office._prefetched_objects_cache = {}
-    prefetch_related_objects([office], "opening_windows", Prefetch(
-        "closures", queryset=Closure.objects.filter(start_date__lte=date_to,
-                                                    end_date__gte=date_from)))
+    prefetch_related_objects(
+        [office],
+        "opening_windows",
+        Prefetch(
+            "closures",
+            queryset=Closure.objects.filter(start_date__lte=date_to, end_date__gte=date_from),
+        ),
+    )
     years = range(date_from.year, date_to.year + 1)
-    local = LocalHoliday.objects.filter(date__gte=date_from, date__lte=date_to
-                                        ).values_list("date", flat=True)
-    calendar = build_calendar(office, tz_name=tenant.time_zone,
-                              holidays=holiday_dates(tenant.state, years, local))
+    local = LocalHoliday.objects.filter(date__gte=date_from, date__lte=date_to).values_list(
+        "date", flat=True
+    )
+    calendar = build_calendar(
+        office, tz_name=tenant.time_zone, holidays=holiday_dates(tenant.state, years, local)
+    )
     modes = offered_modes(office, service)
-    ids = list(StaffMember.objects.filter(offices=office, services=service,
-                                          user__is_active=True
-                                          ).order_by("pk").values_list("pk", flat=True))
+    ids = list(
+        StaffMember.objects.filter(offices=office, services=service, user__is_active=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
     officials: tuple[slot_engine.Official, ...] = ()
     if ids and modes:
         # A day of margin on both sides: buffers and the load of pick_official's local day.
-        since, until = local_day_bounds(date_from - timedelta(days=1),
-                                        date_to + timedelta(days=1), tz)
+        since, until = local_day_bounds(
+            date_from - timedelta(days=1), date_to + timedelta(days=1), tz
+        )
         busy = busy_intervals(ids, since=since, until=until)
-        officials = tuple(slot_engine.Official(id=pk, modes=frozenset(modes),
-                                               busy=tuple(busy.get(pk, ())))
-                          for pk in ids)
-    return BookingContext(office=office, service=service, tz=tz, calendar=calendar,
-                          officials=officials, rules=booking_rules(office, service),
-                          modes=modes)
+        officials = tuple(
+            slot_engine.Official(id=pk, modes=frozenset(modes), busy=tuple(busy.get(pk, ())))
+            for pk in ids
+        )
+    return BookingContext(
+        office=office,
+        service=service,
+        tz=tz,
+        calendar=calendar,
+        officials=officials,
+        rules=booking_rules(office, service),
+        modes=modes,
+    )
 
 
-def free_slots(*, tenant, office: Office, service: Service, date_from: date, date_to: date,
-               mode: str | None = None, now: datetime | None = None
-               ) -> list[slot_engine.Slot]:
+def free_slots(
+    *,
+    tenant,
+    office: Office,
+    service: Service,
+    date_from: date,
+    date_to: date,
+    mode: str | None = None,
+    now: datetime | None = None,
+) -> list[slot_engine.Slot]:
     """Free slots of a service, sorted by start, one per (start, mode)."""
     now = now or timezone.now()
-    ctx = booking_context(tenant=tenant, office=office, service=service,
-                          date_from=date_from, date_to=date_to)
+    ctx = booking_context(
+        tenant=tenant, office=office, service=service, date_from=date_from, date_to=date_to
+    )
     return ctx.free_slots(date_from=date_from, date_to=date_to, now=now, mode=mode)
 
 
-def earliest_free_day(*, tenant, office: Office, service: Service, mode: str | None = None,
-                      now: datetime | None = None) -> date | None:
+def earliest_free_day(
+    *,
+    tenant,
+    office: Office,
+    service: Service,
+    mode: str | None = None,
+    now: datetime | None = None,
+) -> date | None:
     """The first local date with a free slot within the horizon (at most MAX_RANGE_DAYS)."""
     now = now or timezone.now()
     today = timezone.localtime(now, ZoneInfo(tenant.time_zone)).date()
     last = today + timedelta(days=min(MAX_RANGE_DAYS, office.booking_horizon_days))
-    slots = free_slots(tenant=tenant, office=office, service=service, date_from=today,
-                       date_to=last, mode=mode, now=now)
+    slots = free_slots(
+        tenant=tenant,
+        office=office,
+        service=service,
+        date_from=today,
+        date_to=last,
+        mode=mode,
+        now=now,
+    )
     return slots[0].start.date() if slots else None
 
 
@@ -210,25 +267,38 @@ def slots_by_day(slots: list[slot_engine.Slot]) -> list[tuple[date, list[slot_en
 
 # --- appointments ---------------------------------------------------------------------------
 
+
 def appointment_by_token(*, reference: str, token: str) -> Appointment | None:
     """The citizen's appointment, only with its manage token; None for a wrong token as for
     an unknown reference (nothing tells the two apart)."""
     if not reference or not token or len(reference) > 16 or len(token) > 200:
         return None
-    return (Appointment.objects.select_related("office", "service")
-            .filter(kind=Appointment.Kind.APPOINTMENT, reference=reference,
-                    manage_token_hash=hash_secret(token)).first())
+    return (
+        Appointment.objects.select_related("office", "service")
+        .filter(
+            kind=Appointment.Kind.APPOINTMENT,
+            reference=reference,
+            manage_token_hash=hash_secret(token),
+        )
+        .first()
+    )
 
 
 def appointment_by_reference(reference: str) -> Appointment | None:
-    return (Appointment.objects.select_related("office", "service", "official__user")
-            .filter(kind=Appointment.Kind.APPOINTMENT, reference=reference).first())
+    return (
+        Appointment.objects.select_related("office", "service", "official__user")
+        .filter(kind=Appointment.Kind.APPOINTMENT, reference=reference)
+        .first()
+    )
 
 
 def active_bookings_count(*, office: Office, email: str, now: datetime) -> int:
     return Appointment.objects.filter(
-        office=office, kind=Appointment.Kind.APPOINTMENT, email__iexact=email,
-        status=Appointment.Status.BOOKED, start__gt=now,
+        office=office,
+        kind=Appointment.Kind.APPOINTMENT,
+        email__iexact=email,
+        status=Appointment.Status.BOOKED,
+        start__gt=now,
     ).count()
 
 
@@ -241,8 +311,12 @@ def open_video_session(appointment: Appointment):
     """The appointment's video session that has not ended, if the beat task opened one."""
     from videoconf.models import VideoSession
 
-    return (VideoSession.objects.filter(appointment=appointment)
-            .exclude(status=VideoSession.Status.ENDED).order_by("-created_at").first())
+    return (
+        VideoSession.objects.filter(appointment=appointment)
+        .exclude(status=VideoSession.Status.ENDED)
+        .order_by("-created_at")
+        .first()
+    )
 
 
 def staff_offices(user) -> QuerySet[Office]:
@@ -252,15 +326,18 @@ def staff_offices(user) -> QuerySet[Office]:
     return Office.objects.filter(staff__user=user)
 
 
-def day_plan_appointments(*, offices: QuerySet[Office] | list[Office], day: date,
-                          tz: ZoneInfo) -> list[Appointment]:
+def day_plan_appointments(
+    *, offices: QuerySet[Office] | list[Office], day: date, tz: ZoneInfo
+) -> list[Appointment]:
     """The local day's appointments and blocked time of these offices, in-person and video
     mixed, ordered by start. Cancelled rows are left out; no-shows and done stay."""
     since, until = local_day_bounds(day, day, tz)
-    rows = (Appointment.objects.filter(office__in=offices, start__lt=until, end__gt=since)
-            .exclude(status=Appointment.Status.CANCELLED)
-            .select_related("office", "service", "official__user")
-            .order_by("start", "official_id", "pk"))
+    rows = (
+        Appointment.objects.filter(office__in=offices, start__lt=until, end__gt=since)
+        .exclude(status=Appointment.Status.CANCELLED)
+        .select_related("office", "service", "official__user")
+        .order_by("start", "official_id", "pk")
+    )
     return list(rows)
 
 
@@ -268,13 +345,17 @@ def session_by_appointment(appointments: list[Appointment]) -> dict[int, object]
     """Open video sessions of these appointments by appointment id (one query)."""
     from videoconf.models import VideoSession
 
-    sessions = (VideoSession.objects.filter(appointment__in=appointments)
-                .exclude(status=VideoSession.Status.ENDED).order_by("created_at"))
+    sessions = (
+        VideoSession.objects.filter(appointment__in=appointments)
+        .exclude(status=VideoSession.Status.ENDED)
+        .order_by("created_at")
+    )
     return {s.appointment_id: s for s in sessions}
 
 
-def day_plan(*, user, day: date, tz: ZoneInfo, office_slug: str | None = None
-             ) -> list[tuple[Appointment, object | None]]:
+def day_plan(
+    *, user, day: date, tz: ZoneInfo, office_slug: str | None = None
+) -> list[tuple[Appointment, object | None]]:
     """The user's day plan: appointments and blocked time of their offices (all offices for
     an admin) on the local `day`, each with its open video session (or None), by time."""
     offices = staff_offices(user)
@@ -290,9 +371,20 @@ def appointments_needing_video(*, now: datetime, lead_minutes: int) -> QuerySet[
     are not over) and have no session that is still open."""
     from videoconf.models import VideoSession
 
-    has_session = Q(pk__in=VideoSession.objects.filter(appointment__isnull=False).exclude(
-        status=VideoSession.Status.ENDED).values("appointment_id"))
-    return (Appointment.objects.filter(
-        kind=Appointment.Kind.APPOINTMENT, mode=Mode.VIDEO, status=Appointment.Status.BOOKED,
-        start__lte=now + timedelta(minutes=lead_minutes), end__gt=now,
-    ).exclude(has_session).select_related("official__user", "office").order_by("start"))
+    has_session = Q(
+        pk__in=VideoSession.objects.filter(appointment__isnull=False)
+        .exclude(status=VideoSession.Status.ENDED)
+        .values("appointment_id")
+    )
+    return (
+        Appointment.objects.filter(
+            kind=Appointment.Kind.APPOINTMENT,
+            mode=Mode.VIDEO,
+            status=Appointment.Status.BOOKED,
+            start__lte=now + timedelta(minutes=lead_minutes),
+            end__gt=now,
+        )
+        .exclude(has_session)
+        .select_related("official__user", "office")
+        .order_by("start")
+    )

@@ -81,8 +81,11 @@ def _field_error(field: str, message: str, code: str) -> ValidationError:
 
 
 def _slot_taken() -> ApiError:
-    return ApiError("This time has just been booked by someone else; please choose another.",
-                    codes.SLOT_TAKEN, status.HTTP_409_CONFLICT)
+    return ApiError(
+        "This time has just been booked by someone else; please choose another.",
+        codes.SLOT_TAKEN,
+        status.HTTP_409_CONFLICT,
+    )
 
 
 def _is_double_booking(exc: IntegrityError) -> bool:
@@ -121,61 +124,69 @@ def citizen_validate(citizen: Citizen) -> Citizen:
         errors["phone"] = ValidationError("Digits, spaces and + - / ( ) only.", code="invalid")
     if errors:
         raise ValidationError(errors)
-    return Citizen(name=name, email=email, phone=phone,
-                   language=normalise_language(citizen.language))
+    return Citizen(
+        name=name, email=email, phone=phone, language=normalise_language(citizen.language)
+    )
 
 
 def _validate_mode(office: Office, service: Service, mode: str) -> None:
     if service.office_id != office.pk or not service.is_active:
         raise _field_error("service", "Unknown service for this office.", codes.UNKNOWN_SERVICE)
     if mode not in offered_modes(office, service):
-        raise _field_error("mode", "This service cannot be booked in this mode here.",
-                           codes.MODE_NOT_OFFERED)
+        raise _field_error(
+            "mode", "This service cannot be booked in this mode here.", codes.MODE_NOT_OFFERED
+        )
 
 
-def _slot_or_error(*, tenant, office: Office, service: Service, start: datetime, mode: str,
-                   now: datetime) -> tuple[BookingContext, slot_engine.Slot]:
+def _slot_or_error(
+    *, tenant, office: Office, service: Service, start: datetime, mode: str, now: datetime
+) -> tuple[BookingContext, slot_engine.Slot]:
     """The engine's slot at `start`, or the reason there is none: a 400 for a start that is
     never offered (past, too soon, beyond the horizon, off the grid, closed), a 409 when it
     is offered but every official serving it is busy."""
     if start.tzinfo is None or start.utcoffset() is None:
-        raise _field_error("start", "Give the start with its UTC offset.",
-                           codes.START_NEEDS_OFFSET)
+        raise _field_error("start", "Give the start with its UTC offset.", codes.START_NEEDS_OFFSET)
     day = start.astimezone(UTC).date()  # the context spans the local day either way
-    ctx = booking_context(tenant=tenant, office=office, service=service,
-                          date_from=day - timedelta(days=1), date_to=day + timedelta(days=1))
+    ctx = booking_context(
+        tenant=tenant,
+        office=office,
+        service=service,
+        date_from=day - timedelta(days=1),
+        date_to=day + timedelta(days=1),
+    )
     slot = ctx.find_slot(start=start, mode=mode, now=now)
     if slot is not None:
         return ctx, slot
     if start <= now:
         raise _field_error("start", "This time is in the past.", codes.START_IN_PAST)
     if start < now + timedelta(minutes=office.min_lead_minutes):
-        raise _field_error("start", "This time is too soon to be booked online.",
-                           codes.TOO_SOON)
+        raise _field_error("start", "This time is too soon to be booked online.", codes.TOO_SOON)
     local_now = now.astimezone(ctx.tz).replace(tzinfo=None)
-    if (start.astimezone(ctx.tz).replace(tzinfo=None)
-            > local_now + timedelta(days=office.booking_horizon_days)):
-        raise _field_error("start", "This time is too far ahead to be booked yet.",
-                           codes.BEYOND_HORIZON)
+    if start.astimezone(ctx.tz).replace(tzinfo=None) > local_now + timedelta(
+        days=office.booking_horizon_days
+    ):
+        raise _field_error(
+            "start", "This time is too far ahead to be booked yet.", codes.BEYOND_HORIZON
+        )
     if not slot_engine.is_on_grid(start, ctx.calendar, ctx.rules.step_minutes):
-        raise _field_error("start", "Appointments start only at the times offered.",
-                           codes.OFF_GRID)
+        raise _field_error("start", "Appointments start only at the times offered.", codes.OFF_GRID)
     if ctx.without_busy_time().find_slot(start=start, mode=mode, now=now) is None:
-        raise _field_error("start", "No appointments are offered at this time.",
-                           codes.NOT_OFFERED)
+        raise _field_error("start", "No appointments are offered at this time.", codes.NOT_OFFERED)
     raise _slot_taken()
 
 
-def _insert(ctx: BookingContext, slot: slot_engine.Slot, *, mode: str, reference: str | None,
-            **fields) -> Appointment:
+def _insert(
+    ctx: BookingContext, slot: slot_engine.Slot, *, mode: str, reference: str | None, **fields
+) -> Appointment:
     """Insert the appointment for the least loaded free official of the slot. If the
     constraint refuses it (someone was faster), try once more with another official of the
     same slot, then give up with 409 slot_taken."""
     tried: set[object] = set()
     for _attempt in range(2):
         candidates = [o for o in ctx.officials if o.id in slot.official_ids and o.id not in tried]
-        official_id = slot_engine.pick_official(slot.start, slot.end, mode, candidates,
-                                                ctx.rules.buffer_minutes, tz=ctx.tz)
+        official_id = slot_engine.pick_official(
+            slot.start, slot.end, mode, candidates, ctx.rules.buffer_minutes, tz=ctx.tz
+        )
         if official_id is None:
             break
         tried.add(official_id)
@@ -183,10 +194,17 @@ def _insert(ctx: BookingContext, slot: slot_engine.Slot, *, mode: str, reference
             try:
                 with transaction.atomic():  # a savepoint: a refusal leaves the outer one usable
                     return Appointment.objects.create(
-                        kind=Appointment.Kind.APPOINTMENT, reference=reference or new_reference(),
-                        office=ctx.office, service=ctx.service, official_id=official_id, mode=mode,
-                        start=slot.start, end=slot.end,
-                        blocked_until=slot.end + ctx.rules.buffer, **fields)
+                        kind=Appointment.Kind.APPOINTMENT,
+                        reference=reference or new_reference(),
+                        office=ctx.office,
+                        service=ctx.service,
+                        official_id=official_id,
+                        mode=mode,
+                        start=slot.start,
+                        end=slot.end,
+                        blocked_until=slot.end + ctx.rules.buffer,
+                        **fields,
+                    )
             except IntegrityError as exc:
                 if _is_double_booking(exc):
                     break
@@ -197,8 +215,16 @@ def _insert(ctx: BookingContext, slot: slot_engine.Slot, *, mode: str, reference
 
 
 @transaction.atomic
-def appointment_book(*, tenant, office: Office, service: Service, start: datetime, mode: str,
-                     citizen: Citizen, now: datetime | None = None) -> BookingResult:
+def appointment_book(
+    *,
+    tenant,
+    office: Office,
+    service: Service,
+    start: datetime,
+    mode: str,
+    citizen: Citizen,
+    now: datetime | None = None,
+) -> BookingResult:
     """Book a free slot for a citizen.
 
     Rules: the start must be a slot the engine offers now (grid, hours, closures, holidays,
@@ -211,38 +237,73 @@ def appointment_book(*, tenant, office: Office, service: Service, start: datetim
     _validate_mode(office, service, mode)
     # Serialise bookings of one e-mail at one office, so the limit holds under concurrency.
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)",
-                       [_advisory_key("booking", office.pk, citizen.email)])
-    if active_bookings_count(office=office, email=citizen.email,
-                             now=now) >= settings.BOOKING_MAX_ACTIVE_PER_EMAIL:
-        raise ApiError("You already have the maximum number of upcoming appointments here.",
-                       codes.BOOKING_LIMIT, status.HTTP_409_CONFLICT,
-                       extra={"limit": settings.BOOKING_MAX_ACTIVE_PER_EMAIL})
-    ctx, slot = _slot_or_error(tenant=tenant, office=office, service=service, start=start,
-                               mode=mode, now=now)
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(%s)", [_advisory_key("booking", office.pk, citizen.email)]
+        )
+    if (
+        active_bookings_count(office=office, email=citizen.email, now=now)
+        >= settings.BOOKING_MAX_ACTIVE_PER_EMAIL
+    ):
+        raise ApiError(
+            "You already have the maximum number of upcoming appointments here.",
+            codes.BOOKING_LIMIT,
+            status.HTTP_409_CONFLICT,
+            extra={"limit": settings.BOOKING_MAX_ACTIVE_PER_EMAIL},
+        )
+    ctx, slot = _slot_or_error(
+        tenant=tenant, office=office, service=service, start=start, mode=mode, now=now
+    )
     token = new_manage_token()
-    appointment = _insert(ctx, slot, mode=mode, reference=None, name=citizen.name,
-                          email=citizen.email, phone=citizen.phone, language=citizen.language,
-                          manage_token_hash=hash_secret(token))
-    audit(acting_user=None, action="appointment.book", obj=appointment,
-          changes={"reference": appointment.reference, "office": office.slug,
-                   "service": service.slug, "start": appointment.start, "mode": mode,
-                   "official": appointment.official_id})
-    transaction.on_commit(partial(booking_mail.send_confirmation, appointment_id=appointment.pk,
-                                  manage_token=token), robust=True)
+    appointment = _insert(
+        ctx,
+        slot,
+        mode=mode,
+        reference=None,
+        name=citizen.name,
+        email=citizen.email,
+        phone=citizen.phone,
+        language=citizen.language,
+        manage_token_hash=hash_secret(token),
+    )
+    audit(
+        acting_user=None,
+        action="appointment.book",
+        obj=appointment,
+        changes={
+            "reference": appointment.reference,
+            "office": office.slug,
+            "service": service.slug,
+            "start": appointment.start,
+            "mode": mode,
+            "official": appointment.official_id,
+        },
+    )
+    transaction.on_commit(
+        partial(booking_mail.send_confirmation, appointment_id=appointment.pk, manage_token=token),
+        robust=True,
+    )
     return BookingResult(appointment=appointment, manage_token=token)
 
 
 def _locked(appointment: Appointment) -> Appointment:
-    return (Appointment.objects.select_for_update(of=("self",))
-            .select_related("office", "service").get(pk=appointment.pk))
+    return (
+        Appointment.objects.select_for_update(of=("self",))
+        .select_related("office", "service")
+        .get(pk=appointment.pk)
+    )
 
 
 @transaction.atomic
-def appointment_reschedule(*, tenant, appointment: Appointment, start: datetime,
-                           mode: str | None = None, manage_token: str = "",
-                           acting_user: User | None = None,
-                           now: datetime | None = None) -> Appointment:
+def appointment_reschedule(
+    *,
+    tenant,
+    appointment: Appointment,
+    start: datetime,
+    mode: str | None = None,
+    manage_token: str = "",
+    acting_user: User | None = None,
+    now: datetime | None = None,
+) -> Appointment:
     """Move an upcoming appointment to another free slot, atomically: the new slot is taken
     (a new row, checked by the exclusion constraint) before the old one is released (the old
     row is cancelled); if the new slot is gone nothing changes.
@@ -254,36 +315,68 @@ def appointment_reschedule(*, tenant, appointment: Appointment, start: datetime,
     overlapping time is refused."""
     now = now or timezone.now()
     old = _locked(appointment)
-    if (old.kind != Appointment.Kind.APPOINTMENT or old.status != Appointment.Status.BOOKED
-            or old.start <= now):
-        raise ApiError("Only upcoming booked appointments can be moved.",
-                       codes.NOT_RESCHEDULABLE, status.HTTP_409_CONFLICT)
+    if (
+        old.kind != Appointment.Kind.APPOINTMENT
+        or old.status != Appointment.Status.BOOKED
+        or old.start <= now
+    ):
+        raise ApiError(
+            "Only upcoming booked appointments can be moved.",
+            codes.NOT_RESCHEDULABLE,
+            status.HTTP_409_CONFLICT,
+        )
     mode = mode or old.mode
     office, service = old.office, old.service
     _validate_mode(office, service, mode)
-    ctx, slot = _slot_or_error(tenant=tenant, office=office, service=service, start=start,
-                               mode=mode, now=now)
+    ctx, slot = _slot_or_error(
+        tenant=tenant, office=office, service=service, start=start, mode=mode, now=now
+    )
     sequence = reschedule_count(old.reference) + 1
     reference = old.reference
     Appointment.objects.filter(pk=old.pk).update(reference=f"{reference}.{sequence}")
-    new = _insert(ctx, slot, mode=mode, reference=reference, name=old.name, email=old.email,
-                  phone=old.phone, language=old.language, note=old.note,
-                  manage_token_hash=old.manage_token_hash)
-    Appointment.objects.filter(pk=old.pk).update(status=Appointment.Status.CANCELLED,
-                                                 cancelled_at=now)
-    audit(acting_user=acting_user, action="appointment.reschedule", obj=new,
-          changes={"reference": reference, "start": [old.start, new.start],
-                   "mode": [old.mode, new.mode], "official": [old.official_id, new.official_id],
-                   "replaces": old.pk})
-    transaction.on_commit(partial(booking_mail.send_rescheduled, appointment_id=new.pk,
-                                  manage_token=manage_token), robust=True)
+    new = _insert(
+        ctx,
+        slot,
+        mode=mode,
+        reference=reference,
+        name=old.name,
+        email=old.email,
+        phone=old.phone,
+        language=old.language,
+        note=old.note,
+        manage_token_hash=old.manage_token_hash,
+    )
+    Appointment.objects.filter(pk=old.pk).update(
+        status=Appointment.Status.CANCELLED, cancelled_at=now
+    )
+    audit(
+        acting_user=acting_user,
+        action="appointment.reschedule",
+        obj=new,
+        changes={
+            "reference": reference,
+            "start": [old.start, new.start],
+            "mode": [old.mode, new.mode],
+            "official": [old.official_id, new.official_id],
+            "replaces": old.pk,
+        },
+    )
+    transaction.on_commit(
+        partial(booking_mail.send_rescheduled, appointment_id=new.pk, manage_token=manage_token),
+        robust=True,
+    )
     transaction.on_commit(partial(_end_video_sessions, appointment_id=old.pk), robust=True)
     return new
 
 
 @transaction.atomic
-def appointment_cancel(*, appointment: Appointment, acting_user: User | None = None,
-                       message: str = "", now: datetime | None = None) -> Appointment:
+def appointment_cancel(
+    *,
+    appointment: Appointment,
+    acting_user: User | None = None,
+    message: str = "",
+    now: datetime | None = None,
+) -> Appointment:
     """Cancel a booked appointment; idempotent for one that is already cancelled.
 
     A citizen (no acting user) may cancel until the start; staff (an acting user) any
@@ -291,92 +384,139 @@ def appointment_cancel(*, appointment: Appointment, acting_user: User | None = N
     now = now or timezone.now()
     row = _locked(appointment)
     if row.kind != Appointment.Kind.APPOINTMENT:
-        raise ApiError("Blocked time is not an appointment.", codes.NOT_CANCELLABLE,
-                       status.HTTP_409_CONFLICT)
+        raise ApiError(
+            "Blocked time is not an appointment.", codes.NOT_CANCELLABLE, status.HTTP_409_CONFLICT
+        )
     if row.status == Appointment.Status.CANCELLED:
         return row
     if row.status != Appointment.Status.BOOKED or (acting_user is None and row.start <= now):
-        raise ApiError("This appointment can no longer be cancelled.", codes.NOT_CANCELLABLE,
-                       status.HTTP_409_CONFLICT)
+        raise ApiError(
+            "This appointment can no longer be cancelled.",
+            codes.NOT_CANCELLABLE,
+            status.HTTP_409_CONFLICT,
+        )
     message = (message or "").strip()
     if len(message) > 500:
         raise _field_error("message", "At most 500 characters.", "max_length")
     row.status = Appointment.Status.CANCELLED
     row.cancelled_at = now
     row.save(update_fields=["status", "cancelled_at"])
-    audit(acting_user=acting_user, action="appointment.cancel", obj=row,
-          changes={"reference": row.reference, "by": "staff" if acting_user else "citizen",
-                   "with_message": bool(message)})
-    transaction.on_commit(partial(booking_mail.send_cancellation, appointment_id=row.pk,
-                                  message=message), robust=True)
+    audit(
+        acting_user=acting_user,
+        action="appointment.cancel",
+        obj=row,
+        changes={
+            "reference": row.reference,
+            "by": "staff" if acting_user else "citizen",
+            "with_message": bool(message),
+        },
+    )
+    transaction.on_commit(
+        partial(booking_mail.send_cancellation, appointment_id=row.pk, message=message), robust=True
+    )
     transaction.on_commit(partial(_end_video_sessions, appointment_id=row.pk), robust=True)
     return row
 
 
 @transaction.atomic
-def appointment_mark_no_show(*, appointment: Appointment, acting_user: User,
-                             now: datetime | None = None) -> Appointment:
+def appointment_mark_no_show(
+    *, appointment: Appointment, acting_user: User, now: datetime | None = None
+) -> Appointment:
     """The citizen did not come. Only for a booked appointment that has started."""
     now = now or timezone.now()
     row = _locked(appointment)
     if row.kind != Appointment.Kind.APPOINTMENT or row.status not in (
-            Appointment.Status.BOOKED, Appointment.Status.NO_SHOW):
-        raise ApiError("Only a booked appointment can be marked as a no-show.",
-                       codes.NOT_CANCELLABLE, status.HTTP_409_CONFLICT)
+        Appointment.Status.BOOKED,
+        Appointment.Status.NO_SHOW,
+    ):
+        raise ApiError(
+            "Only a booked appointment can be marked as a no-show.",
+            codes.NOT_CANCELLABLE,
+            status.HTTP_409_CONFLICT,
+        )
     if row.start > now:
-        raise ApiError("The appointment has not started yet.", codes.NOT_STARTED,
-                       status.HTTP_409_CONFLICT)
+        raise ApiError(
+            "The appointment has not started yet.", codes.NOT_STARTED, status.HTTP_409_CONFLICT
+        )
     if row.status != Appointment.Status.NO_SHOW:
         row.status = Appointment.Status.NO_SHOW
         row.save(update_fields=["status"])
-        audit(acting_user=acting_user, action="appointment.no_show", obj=row,
-              changes={"reference": row.reference})
+        audit(
+            acting_user=acting_user,
+            action="appointment.no_show",
+            obj=row,
+            changes={"reference": row.reference},
+        )
     return row
 
 
 @transaction.atomic
-def appointment_block(*, official: StaffMember, start: datetime, end: datetime, reason: str,
-                      acting_user: User | None, office: Office | None = None) -> Appointment:
+def appointment_block(
+    *,
+    official: StaffMember,
+    start: datetime,
+    end: datetime,
+    reason: str,
+    acting_user: User | None,
+    office: Office | None = None,
+) -> Appointment:
     """Block an official's time (leave, meetings): an Appointment of kind `block` that holds
     the official like an appointment. Refused with 409 block_overlaps when the official
     already has an appointment or a block then - cancel or move that first."""
     errors: dict[str, ValidationError] = {}
     if start.tzinfo is None or end.tzinfo is None:
-        errors["start"] = ValidationError("Give times with their UTC offset.",
-                                          code=codes.START_NEEDS_OFFSET)
+        errors["start"] = ValidationError(
+            "Give times with their UTC offset.", code=codes.START_NEEDS_OFFSET
+        )
     elif end <= start:
-        errors["end"] = ValidationError("The end must be after the start.",
-                                        code=codes.END_NOT_AFTER_START)
+        errors["end"] = ValidationError(
+            "The end must be after the start.", code=codes.END_NOT_AFTER_START
+        )
     elif end - start > timedelta(days=366):
         errors["end"] = ValidationError("At most one year at a time.", code="max_length")
     if len(reason or "") > 500:
         errors["reason"] = ValidationError("At most 500 characters.", code="max_length")
     office = office or official.offices.order_by("order", "name").first()
     if office is None:
-        errors["official"] = ValidationError("This official belongs to no office.",
-                                             code=codes.UNKNOWN_OFFICIAL)
+        errors["official"] = ValidationError(
+            "This official belongs to no office.", code=codes.UNKNOWN_OFFICIAL
+        )
     if errors:
         raise ValidationError(errors)
     for _attempt in range(3):
         try:
             with transaction.atomic():
                 block = Appointment.objects.create(
-                    kind=Appointment.Kind.BLOCK, reference=new_reference(), office=office,
-                    official=official, start=start, end=end, blocked_until=end,
-                    note=(reason or "").strip())
+                    kind=Appointment.Kind.BLOCK,
+                    reference=new_reference(),
+                    office=office,
+                    official=official,
+                    start=start,
+                    end=end,
+                    blocked_until=end,
+                    note=(reason or "").strip(),
+                )
             break
         except IntegrityError as exc:
             if _is_double_booking(exc):
-                raise ApiError("The official has appointments or blocked time then.",
-                               codes.BLOCK_OVERLAPS, status.HTTP_409_CONFLICT) from exc
+                raise ApiError(
+                    "The official has appointments or blocked time then.",
+                    codes.BLOCK_OVERLAPS,
+                    status.HTTP_409_CONFLICT,
+                ) from exc
     else:  # pragma: no cover - three reference clashes in a row
         raise ApiError("Please try again.", "retry", status.HTTP_409_CONFLICT)
-    audit(acting_user=acting_user, action="appointment.block", obj=block,
-          changes={"official": official.pk, "start": start, "end": end, "reason": block.note})
+    audit(
+        acting_user=acting_user,
+        action="appointment.block",
+        obj=block,
+        changes={"official": official.pk, "start": start, "end": end, "reason": block.note},
+    )
     return block
 
 
 # --- periodic work (Celery beat, in every municipality) ---------------------------------------
+
 
 def appointment_reminders_send(*, now: datetime | None = None) -> int:
     """Claim and send the reminders of appointments starting within BOOKING_REMINDER_HOURS.
@@ -389,18 +529,27 @@ def appointment_reminders_send(*, now: datetime | None = None) -> int:
     window = timedelta(hours=settings.BOOKING_REMINDER_HOURS)
     with transaction.atomic():
         claimed = list(
-            Appointment.objects.select_for_update(skip_locked=True).filter(
-                kind=Appointment.Kind.APPOINTMENT, status=Appointment.Status.BOOKED,
-                reminder_sent_at__isnull=True, start__gt=now, start__lte=now + window,
-            ).exclude(email="").values_list("pk", "start", "created_at"))
+            Appointment.objects.select_for_update(skip_locked=True)
+            .filter(
+                kind=Appointment.Kind.APPOINTMENT,
+                status=Appointment.Status.BOOKED,
+                reminder_sent_at__isnull=True,
+                start__gt=now,
+                start__lte=now + window,
+            )
+            .exclude(email="")
+            .values_list("pk", "start", "created_at")
+        )
         # Booked inside the window: the confirmation is reminder enough.
         ids = [pk for pk, start, created in claimed if created <= start - window]
         skipped = [pk for pk, start, created in claimed if created > start - window]
-        Appointment.objects.filter(pk__in=ids + skipped, reminder_sent_at__isnull=True
-                                   ).update(reminder_sent_at=now)
+        Appointment.objects.filter(pk__in=ids + skipped, reminder_sent_at__isnull=True).update(
+            reminder_sent_at=now
+        )
         for pk in ids:
-            transaction.on_commit(partial(booking_mail.send_reminder, appointment_id=pk),
-                                  robust=True)
+            transaction.on_commit(
+                partial(booking_mail.send_reminder, appointment_id=pk), robust=True
+            )
     return len(ids)
 
 
@@ -421,16 +570,24 @@ def appointment_video_sessions_open(*, now: datetime | None = None) -> int:
     opened = 0
     try:
         for appointment in appointments_needing_video(
-                now=now, lead_minutes=settings.BOOKING_VIDEO_OPEN_MINUTES):
+            now=now, lead_minutes=settings.BOOKING_VIDEO_OPEN_MINUTES
+        ):
             minutes = max(1, int((appointment.end - appointment.start).total_seconds() // 60))
             try:
-                video_session_open(official=appointment.official,
-                                   title=f"Videotermin {appointment.reference}",
-                                   duration_minutes=minutes, appointment=appointment)
+                video_session_open(
+                    official=appointment.official,
+                    title=f"Videotermin {appointment.reference}",
+                    duration_minutes=minutes,
+                    appointment=appointment,
+                )
                 opened += 1
             except VideoProviderError as exc:
-                logger.warning("video meeting for appointment %s not opened (%s: %s); "
-                               "retrying next run", appointment.pk, exc.code, exc.message)
+                logger.warning(
+                    "video meeting for appointment %s not opened (%s: %s); retrying next run",
+                    appointment.pk,
+                    exc.code,
+                    exc.message,
+                )
     finally:
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
@@ -460,7 +617,8 @@ def _end_video_sessions(*, appointment_id: int) -> None:
     from videoconf.services import VideoProviderError, video_session_end
 
     for session in VideoSession.objects.filter(appointment_id=appointment_id).exclude(
-            status=VideoSession.Status.ENDED):
+        status=VideoSession.Status.ENDED
+    ):
         try:
             video_session_end(session=session)
         except VideoProviderError as exc:

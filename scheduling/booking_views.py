@@ -33,8 +33,7 @@ def _tz(request: HttpRequest) -> ZoneInfo:
     return ZoneInfo(request.tenant.time_zone)
 
 
-def _render(request: HttpRequest, template: str, context: dict, status: int = 200
-            ) -> HttpResponse:
+def _render(request: HttpRequest, template: str, context: dict, status: int = 200) -> HttpResponse:
     # Dates on the page in the municipality's own time zone.
     with timezone.override(_tz(request)):
         return render(request, template, context, status=status)
@@ -49,10 +48,11 @@ def _day(value: str | None) -> date | None:
 
 def _error_messages() -> dict[str, str]:
     return {
-        codes.SLOT_TAKEN: _("Dieser Termin wurde gerade vergeben. Bitte wählen Sie einen "
-                            "anderen."),
-        codes.BOOKING_LIMIT: _("Sie haben hier bereits die höchste Zahl offener Termine. "
-                               "Bitte sagen Sie zuerst einen Termin ab."),
+        codes.SLOT_TAKEN: _("Dieser Termin wurde gerade vergeben. Bitte wählen Sie einen anderen."),
+        codes.BOOKING_LIMIT: _(
+            "Sie haben hier bereits die höchste Zahl offener Termine. "
+            "Bitte sagen Sie zuerst einen Termin ab."
+        ),
         codes.START_IN_PAST: _("Diese Uhrzeit liegt in der Vergangenheit."),
         codes.TOO_SOON: _("Dieser Termin ist zu kurzfristig für eine Online-Buchung."),
         codes.BEYOND_HORIZON: _("Dieser Termin liegt zu weit in der Zukunft."),
@@ -78,19 +78,30 @@ def _field_errors(exc: DjangoValidationError) -> dict[str, str]:
     return out
 
 
-def _week(*, request, office, service, mode: str | None, first: date | None,
-          today: date) -> dict:
+def _week(*, request, office, service, mode: str | None, first: date | None, today: date) -> dict:
     """A week of free slots from `first` (default: the earliest day with a free slot)."""
     if first is None:
-        first = selectors.earliest_free_day(tenant=request.tenant, office=office,
-                                            service=service, mode=mode) or today
+        first = (
+            selectors.earliest_free_day(
+                tenant=request.tenant, office=office, service=service, mode=mode
+            )
+            or today
+        )
     first = max(first, today)
     last = first + timedelta(days=WEEK - 1)
-    slots = selectors.free_slots(tenant=request.tenant, office=office, service=service,
-                                 date_from=first, date_to=last, mode=mode)
+    slots = selectors.free_slots(
+        tenant=request.tenant,
+        office=office,
+        service=service,
+        date_from=first,
+        date_to=last,
+        mode=mode,
+    )
     horizon = today + timedelta(days=office.booking_horizon_days)
     return {
-        "days": selectors.slots_by_day(slots), "first": first, "last": last,
+        "days": selectors.slots_by_day(slots),
+        "first": first,
+        "last": last,
         "prev": max(today, first - timedelta(days=WEEK)) if first > today else None,
         "next": last + timedelta(days=1) if last < horizon else None,
     }
@@ -109,6 +120,7 @@ def _query(**params) -> str:
 
 # --- booking ----------------------------------------------------------------------------------
 
+
 @require_http_methods(["GET", "POST"])
 def book(request: HttpRequest, slug: str) -> HttpResponse:
     office = selectors.office_for_booking(slug)
@@ -126,8 +138,12 @@ def book(request: HttpRequest, slug: str) -> HttpResponse:
     if mode not in modes:
         # Video first: the waiting room sends its overflow here, and it was a video queue.
         mode = Mode.VIDEO if Mode.VIDEO in modes else (modes[0] if modes else None)
-    form = {"name": params.get("name", "")[:100], "email": params.get("email", "")[:254],
-            "phone": params.get("phone", "")[:40], "start": params.get("start", "")}
+    form = {
+        "name": params.get("name", "")[:100],
+        "email": params.get("email", "")[:254],
+        "phone": params.get("phone", "")[:40],
+        "start": params.get("start", ""),
+    }
     errors: dict[str, str] = {}
     problem = ""
     status = 200
@@ -136,19 +152,29 @@ def book(request: HttpRequest, slug: str) -> HttpResponse:
         if service is None or mode is None:
             raise Http404
         start = _start_or_none(form["start"])
-        citizen = services.Citizen(name=form["name"], email=form["email"], phone=form["phone"],
-                                   language=translation.get_language() or "de")
+        citizen = services.Citizen(
+            name=form["name"],
+            email=form["email"],
+            phone=form["phone"],
+            language=translation.get_language() or "de",
+        )
         try:
             if start is None:
                 errors["start"] = _("Bitte wählen Sie einen Termin.")
                 services.citizen_validate(citizen)  # report the other fields at once too
             else:
-                result = services.appointment_book(tenant=request.tenant, office=office,
-                                                   service=service, start=start, mode=mode,
-                                                   citizen=citizen)
+                result = services.appointment_book(
+                    tenant=request.tenant,
+                    office=office,
+                    service=service,
+                    start=start,
+                    mode=mode,
+                    citizen=citizen,
+                )
                 query = _query(token=result.manage_token)
                 return HttpResponseRedirect(
-                    f"/appointments/{result.appointment.reference}/confirmed/?{query}")
+                    f"/appointments/{result.appointment.reference}/confirmed/?{query}"
+                )
         except DjangoValidationError as exc:
             errors.update(_field_errors(exc))
         except ApiError as exc:
@@ -160,20 +186,46 @@ def book(request: HttpRequest, slug: str) -> HttpResponse:
 
     tz = _tz(request)
     today = timezone.localtime(timezone.now(), tz).date()
-    week = (_week(request=request, office=office, service=service, mode=mode,
-                  first=_day(params.get("from")), today=today)
-            if service and mode else None)
-    keep = {"service": service.slug if service else "", "mode": mode or "",
-            "name": form["name"], "email": form["email"]}
-    office_modes = [m for m in (Mode.VIDEO, Mode.IN_PERSON)
-                    if m != Mode.VIDEO or office.video_enabled]
-    return _render(request, "scheduling/booking.html", {
-        "office": office, "services": services_, "service": service, "modes": modes,
-        "mode_choices": modes if service else office_modes,
-        "mode": mode, "week": week, "form": form, "errors": errors, "problem": problem,
-        "prev_query": _query(**keep, **{"from": week["prev"]}) if week and week["prev"] else "",
-        "next_query": _query(**keep, **{"from": week["next"]}) if week and week["next"] else "",
-    }, status=status)
+    week = (
+        _week(
+            request=request,
+            office=office,
+            service=service,
+            mode=mode,
+            first=_day(params.get("from")),
+            today=today,
+        )
+        if service and mode
+        else None
+    )
+    keep = {
+        "service": service.slug if service else "",
+        "mode": mode or "",
+        "name": form["name"],
+        "email": form["email"],
+    }
+    office_modes = [
+        m for m in (Mode.VIDEO, Mode.IN_PERSON) if m != Mode.VIDEO or office.video_enabled
+    ]
+    return _render(
+        request,
+        "scheduling/booking.html",
+        {
+            "office": office,
+            "services": services_,
+            "service": service,
+            "modes": modes,
+            "mode_choices": modes if service else office_modes,
+            "mode": mode,
+            "week": week,
+            "form": form,
+            "errors": errors,
+            "problem": problem,
+            "prev_query": _query(**keep, **{"from": week["prev"]}) if week and week["prev"] else "",
+            "next_query": _query(**keep, **{"from": week["next"]}) if week and week["next"] else "",
+        },
+        status=status,
+    )
 
 
 @require_GET
@@ -183,32 +235,54 @@ def confirmed(request: HttpRequest, reference: str) -> HttpResponse:
     if appointment is None:
         raise Http404
     manage_url = f"{request.tenant.url()}appointments/{reference}/?{_query(token=token)}"
-    return _render(request, "scheduling/booking_confirmed.html", {
-        "appointment": appointment, "manage_url": manage_url,
-        "manage_path": f"/appointments/{reference}/?{_query(token=token)}"})
+    return _render(
+        request,
+        "scheduling/booking_confirmed.html",
+        {
+            "appointment": appointment,
+            "manage_url": manage_url,
+            "manage_path": f"/appointments/{reference}/?{_query(token=token)}",
+        },
+    )
 
 
 # --- manage -----------------------------------------------------------------------------------
+
 
 def _manage_context(request: HttpRequest, appointment: Appointment, token: str) -> dict:
     tz = _tz(request)
     now = timezone.now()
     today = timezone.localtime(now, tz).date()
     upcoming = appointment.status == Appointment.Status.BOOKED and appointment.start > now
-    modes = (selectors.offered_modes(appointment.office, appointment.service)
-             if appointment.service else ())
+    modes = (
+        selectors.offered_modes(appointment.office, appointment.service)
+        if appointment.service
+        else ()
+    )
     mode = request.GET.get("mode") if request.GET.get("mode") in modes else appointment.mode
     week = None
     if upcoming and appointment.service and mode in modes:
-        week = _week(request=request, office=appointment.office, service=appointment.service,
-                     mode=mode, first=_day(request.GET.get("from")), today=today)
+        week = _week(
+            request=request,
+            office=appointment.office,
+            service=appointment.service,
+            mode=mode,
+            first=_day(request.GET.get("from")),
+            today=today,
+        )
     joinable = appointment.mode == Mode.VIDEO and appointment.status in services.JOINABLE
     session = selectors.open_video_session(appointment) if joinable else None
     keep = {"token": token, "mode": mode}
     return {
-        "appointment": appointment, "token": token, "upcoming": upcoming, "week": week,
-        "modes": modes, "mode": mode, "can_join": session is not None,
-        "is_video": appointment.mode == Mode.VIDEO, "joinable": joinable,
+        "appointment": appointment,
+        "token": token,
+        "upcoming": upcoming,
+        "week": week,
+        "modes": modes,
+        "mode": mode,
+        "can_join": session is not None,
+        "is_video": appointment.mode == Mode.VIDEO,
+        "joinable": joinable,
         "join_path": f"/appointments/{appointment.reference}/join/?{_query(token=token)}",
         "poll_url": f"/api/appointments/{appointment.reference}/?{_query(token=token)}",
         "prev_query": _query(**keep, **{"from": week["prev"]}) if week and week["prev"] else "",
@@ -231,8 +305,9 @@ def _manage_path(reference: str, token: str) -> str:
 @require_GET
 def manage(request: HttpRequest, reference: str) -> HttpResponse:
     appointment, token = _citizen_appointment(request, reference)
-    return _render(request, "scheduling/appointment_manage.html",
-                   _manage_context(request, appointment, token))
+    return _render(
+        request, "scheduling/appointment_manage.html", _manage_context(request, appointment, token)
+    )
 
 
 @require_POST
@@ -240,8 +315,9 @@ def cancel(request: HttpRequest, reference: str) -> HttpResponse:
     appointment, token = _citizen_appointment(request, reference)
     try:
         services.appointment_cancel(appointment=appointment)
-        messages.success(request, _("Ihr Termin ist abgesagt. Sie erhalten eine Bestätigung "
-                                    "per E-Mail."))
+        messages.success(
+            request, _("Ihr Termin ist abgesagt. Sie erhalten eine Bestätigung per E-Mail.")
+        )
     except ApiError as exc:
         messages.error(request, _error_messages().get(exc.code, str(exc.detail)))
     return HttpResponseRedirect(_manage_path(reference, token))
@@ -256,10 +332,16 @@ def reschedule(request: HttpRequest, reference: str) -> HttpResponse:
         messages.error(request, _("Bitte wählen Sie einen neuen Termin."))
         return HttpResponseRedirect(_manage_path(reference, token))
     try:
-        services.appointment_reschedule(tenant=request.tenant, appointment=appointment,
-                                        start=start, mode=mode, manage_token=token)
-        messages.success(request, _("Ihr Termin wurde verschoben. Sie erhalten eine "
-                                    "Bestätigung per E-Mail."))
+        services.appointment_reschedule(
+            tenant=request.tenant,
+            appointment=appointment,
+            start=start,
+            mode=mode,
+            manage_token=token,
+        )
+        messages.success(
+            request, _("Ihr Termin wurde verschoben. Sie erhalten eine Bestätigung per E-Mail.")
+        )
     except DjangoValidationError as exc:
         messages.error(request, next(iter(_field_errors(exc).values())))
     except ApiError as exc:
@@ -279,16 +361,23 @@ def join(request: HttpRequest, reference: str) -> HttpResponse:
         url = services.appointment_guest_join_url(appointment=appointment)
     except VideoProviderError:
         url = None
-        messages.error(request, _("Das Videogespräch ist gerade nicht erreichbar. Bitte "
-                                  "versuchen Sie es in einer Minute erneut."))
+        messages.error(
+            request,
+            _(
+                "Das Videogespräch ist gerade nicht erreichbar. Bitte "
+                "versuchen Sie es in einer Minute erneut."
+            ),
+        )
     else:
         if url is None:
-            messages.info(request, _("Das Videogespräch ist noch nicht geöffnet. Es öffnet "
-                                     "kurz vor Beginn."))
+            messages.info(
+                request, _("Das Videogespräch ist noch nicht geöffnet. Es öffnet kurz vor Beginn.")
+            )
     return HttpResponseRedirect(url or _manage_path(reference, token))
 
 
 # --- staff ------------------------------------------------------------------------------------
+
 
 @login_required
 @require_GET
@@ -299,7 +388,14 @@ def staff_day_plan(request: HttpRequest) -> HttpResponse:
     today = timezone.localtime(timezone.now(), tz).date()
     day = _day(request.GET.get("date")) or today
     entries = selectors.day_plan(user=request.user, day=day, tz=tz)
-    return _render(request, "scheduling/appointment_day_plan.html", {
-        "day": day, "entries": entries, "today": today,
-        "prev_day": day - timedelta(days=1), "next_day": day + timedelta(days=1),
-    })
+    return _render(
+        request,
+        "scheduling/appointment_day_plan.html",
+        {
+            "day": day,
+            "entries": entries,
+            "today": today,
+            "prev_day": day - timedelta(days=1),
+            "next_day": day + timedelta(days=1),
+        },
+    )

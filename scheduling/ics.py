@@ -24,11 +24,23 @@ def appointment_uid(*, reference: str, host: str) -> str:
     return f"{reference}@{host}"
 
 
-def appointment_ics(*, uid: str, method: str, sequence: int, start: datetime, end: datetime,
-                    summary: str, location: str = "", description: str = "",
-                    organizer_email: str, organizer_name: str = "", attendee_email: str = "",
-                    attendee_name: str = "", url: str = "",
-                    stamp: datetime | None = None) -> bytes:
+def appointment_ics(
+    *,
+    uid: str,
+    method: str,
+    sequence: int,
+    start: datetime,
+    end: datetime,
+    summary: str,
+    location: str = "",
+    description: str = "",
+    organizer_email: str,
+    organizer_name: str = "",
+    attendee_email: str = "",
+    attendee_name: str = "",
+    url: str = "",
+    stamp: datetime | None = None,
+) -> bytes:
     """One VEVENT in a VCALENDAR with `METHOD` REQUEST (booked, moved) or CANCEL."""
     if method not in (REQUEST, CANCEL):
         raise ValueError(f"unsupported iTIP method {method!r}")

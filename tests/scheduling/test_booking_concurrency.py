@@ -32,8 +32,9 @@ def book_concurrently(ctx, bodies: list[dict]) -> list[int]:
         try:
             client = Client(HTTP_HOST=ctx.host)
             barrier.wait(timeout=30)
-            statuses[index] = client.post("/api/appointments/", body,
-                                          content_type="application/json").status_code
+            statuses[index] = client.post(
+                "/api/appointments/", body, content_type="application/json"
+            ).status_code
         finally:
             connection.close()
 
@@ -54,9 +55,15 @@ def test_the_database_refuses_overlapping_holding_rows_of_one_official(tenant_a)
         def row(ref, official, begin, minutes=30, status="booked"):
             with transaction.atomic():
                 return Appointment.objects.create(
-                    reference=ref, office=setup.office, service=setup.service,
-                    official=official, start=begin, end=begin + timedelta(minutes=minutes),
-                    blocked_until=begin + timedelta(minutes=minutes + 5), status=status)
+                    reference=ref,
+                    office=setup.office,
+                    service=setup.service,
+                    official=official,
+                    start=begin,
+                    end=begin + timedelta(minutes=minutes),
+                    blocked_until=begin + timedelta(minutes=minutes + 5),
+                    status=status,
+                )
 
         row("A0000001", first, start)
         with pytest.raises(IntegrityError):
@@ -69,13 +76,14 @@ def test_the_database_refuses_overlapping_holding_rows_of_one_official(tenant_a)
 @pytest.mark.committing
 @pytest.mark.usefixtures("_test_database")
 @pytest.mark.parametrize("officials", [1, 2])
-def test_of_25_simultaneous_bookings_of_one_slot_one_per_official_wins(
-        committed_tenant, officials):
+def test_of_25_simultaneous_bookings_of_one_slot_one_per_official_wins(committed_tenant, officials):
     with committed_tenant.schema():
         setup = booking_setup(officials=officials)
     start = local(working_day(7), 9)
-    bodies = [booking_body(setup, start, email=f"citizen{i}@example.org", name=f"Bürger {i}")
-              for i in range(THREADS)]
+    bodies = [
+        booking_body(setup, start, email=f"citizen{i}@example.org", name=f"Bürger {i}")
+        for i in range(THREADS)
+    ]
     statuses = book_concurrently(committed_tenant, bodies)
     assert Counter(statuses) == {201: officials, 409: THREADS - officials}
     with committed_tenant.schema():

@@ -25,15 +25,33 @@ from tests.scheduling.test_booking_support import (
 STAFF_PW = "pw-123456"  # tests.offices.factories.make_official
 
 
-def row(setup, start, *, official=None, kind="appointment", status="booked", mode="in_person",
-        minutes=30, name="Erika", ref=None):
+def row(
+    setup,
+    start,
+    *,
+    official=None,
+    kind="appointment",
+    status="booked",
+    mode="in_person",
+    minutes=30,
+    name="Erika",
+    ref=None,
+):
     return Appointment.objects.create(
-        reference=ref or f"S{Appointment.objects.count():07d}", office=setup.office,
+        reference=ref or f"S{Appointment.objects.count():07d}",
+        office=setup.office,
         service=setup.service if kind == "appointment" else None,
-        official=official or setup.officials[0], kind=kind, status=status, mode=mode,
-        start=start, end=start + timedelta(minutes=minutes),
-        blocked_until=start + timedelta(minutes=minutes + 5), name=name,
-        email="erika@example.org", note="Fortbildung" if kind == "block" else "")
+        official=official or setup.officials[0],
+        kind=kind,
+        status=status,
+        mode=mode,
+        start=start,
+        end=start + timedelta(minutes=minutes),
+        blocked_until=start + timedelta(minutes=minutes + 5),
+        name=name,
+        email="erika@example.org",
+        note="Fortbildung" if kind == "block" else "",
+    )
 
 
 @pytest.fixture
@@ -65,6 +83,7 @@ def admin_client(ctx):
 
 # --- day plan ---------------------------------------------------------------------------------
 
+
 def test_staff_see_their_offices_day_in_time_order(tenant_a, world):
     day = world["day"]
     response = staff_client(tenant_a, world["a"]).get(f"/api/staff/appointments/?date={day}")
@@ -86,7 +105,10 @@ def test_admins_see_every_office_and_can_filter(tenant_a, world):
     client = admin_client(tenant_a)
     everything = client.get(f"/api/staff/appointments/?date={day}").json()
     assert [e["name"] for e in everything if e["kind"] == "appointment"] == [
-        "Früh", "Standesamt-Bürger", "Video-Bürger"]
+        "Früh",
+        "Standesamt-Bürger",
+        "Video-Bürger",
+    ]
     only_b = client.get(f"/api/staff/appointments/?date={day}&office=standesamt").json()
     assert [e["name"] for e in only_b] == ["Standesamt-Bürger"]
 
@@ -101,8 +123,7 @@ def test_day_plan_is_per_municipality(tenant_a, tenant_b, world):
     token_a = api_token(tenant_a.client(), world["a"].officials[0].user.email, STAFF_PW)
     on_b = tenant_b.client(HTTP_AUTHORIZATION=f"Token {token_a}")
     assert on_b.get(f"/api/staff/appointments/?date={world['day']}").status_code in (401, 403)
-    assert admin_client(tenant_b).get(
-        f"/api/staff/appointments/?date={world['day']}").json() == []
+    assert admin_client(tenant_b).get(f"/api/staff/appointments/?date={world['day']}").json() == []
 
 
 def test_day_plan_page_lists_the_day_for_logged_in_staff(tenant_a, world):
@@ -118,32 +139,50 @@ def test_day_plan_page_lists_the_day_for_logged_in_staff(tenant_a, world):
 
 # --- blocked time -----------------------------------------------------------------------------
 
+
 def test_admin_blocks_time_and_it_disappears_from_the_slots(tenant_a, world):
     day, official = world["day"], world["a"].officials[0]
-    response = post_json(admin_client(tenant_a), "/api/admin/blocks/", {
-        "official": official.pk, "start": local(day, 11).isoformat(),
-        "end": local(day, 12).isoformat(), "reason": "Teambesprechung"})
+    response = post_json(
+        admin_client(tenant_a),
+        "/api/admin/blocks/",
+        {
+            "official": official.pk,
+            "start": local(day, 11).isoformat(),
+            "end": local(day, 12).isoformat(),
+            "reason": "Teambesprechung",
+        },
+    )
     assert response.status_code == 201, response.content
     assert response.json()["office"] == "buergerbuero"
-    slots = tenant_a.client().get(f"/api/offices/buergerbuero/slots/?from={day}&to={day}"
-                                  "&service=ausweis&mode=in_person").json()
+    slots = (
+        tenant_a.client()
+        .get(f"/api/offices/buergerbuero/slots/?from={day}&to={day}&service=ausweis&mode=in_person")
+        .json()
+    )
     assert not [s for s in slots if s["start"][11:16] >= "10:30"]
     with tenant_a.schema():
         block = Appointment.objects.get(kind="block", note="Teambesprechung")
-        assert AuditLog.objects.filter(action="appointment.block",
-                                       object_id=str(block.pk)).exists()
+        assert AuditLog.objects.filter(action="appointment.block", object_id=str(block.pk)).exists()
 
 
-@pytest.mark.parametrize(("body", "status", "code"), [
-    ({"start": "10:00", "end": "11:00"}, 409, "block_overlaps"),   # the video appointment
-    ({"start": "11:00", "end": "10:00"}, 400, "end_not_after_start"),
-    ({"official": 999999}, 400, "unknown_official"),
-    ({"start": "garbage"}, 400, "invalid"),
-])
+@pytest.mark.parametrize(
+    ("body", "status", "code"),
+    [
+        ({"start": "10:00", "end": "11:00"}, 409, "block_overlaps"),  # the video appointment
+        ({"start": "11:00", "end": "10:00"}, 400, "end_not_after_start"),
+        ({"official": 999999}, 400, "unknown_official"),
+        ({"start": "garbage"}, 400, "invalid"),
+    ],
+)
 def test_bad_blocks_are_refused(tenant_a, world, body, status, code):
     day = world["day"]
-    data = {"official": world["a"].officials[0].pk, "start": "11:00", "end": "12:00",
-            "reason": "x", **body}
+    data = {
+        "official": world["a"].officials[0].pk,
+        "start": "11:00",
+        "end": "12:00",
+        "reason": "x",
+        **body,
+    }
     for key in ("start", "end"):
         if data[key] and data[key][0].isdigit() and len(data[key]) == 5:
             hh, mm = map(int, data[key].split(":"))
@@ -154,25 +193,38 @@ def test_bad_blocks_are_refused(tenant_a, world, body, status, code):
 
 
 def test_only_admins_block_time(tenant_a, world):
-    response = post_json(staff_client(tenant_a, world["a"]), "/api/admin/blocks/", {
-        "official": world["a"].officials[0].pk, "start": local(world["day"], 11).isoformat(),
-        "end": local(world["day"], 12).isoformat()})
+    response = post_json(
+        staff_client(tenant_a, world["a"]),
+        "/api/admin/blocks/",
+        {
+            "official": world["a"].officials[0].pk,
+            "start": local(world["day"], 11).isoformat(),
+            "end": local(world["day"], 12).isoformat(),
+        },
+    )
     assert response.status_code == 403
 
 
 # --- admin cancel with a message --------------------------------------------------------------
 
-def test_admin_cancels_with_a_message_to_the_citizen(tenant_a, world,
-                                                     django_capture_on_commit_callbacks):
+
+def test_admin_cancels_with_a_message_to_the_citizen(
+    tenant_a, world, django_capture_on_commit_callbacks
+):
     day = world["day"]
-    booked = post_json(tenant_a.client(), "/api/appointments/",
-                       booking_body(world["a"], local(day, 11, 30), email="max@example.org"))
+    booked = post_json(
+        tenant_a.client(),
+        "/api/appointments/",
+        booking_body(world["a"], local(day, 11, 30), email="max@example.org"),
+    )
     assert booked.status_code == 201, booked.content
     booked = booked.json()
     with django_capture_on_commit_callbacks(execute=True):
-        response = post_json(admin_client(tenant_a),
-                             f"/api/admin/appointments/{booked['reference']}/cancel/",
-                             {"message": "Das Amt ist wegen Krankheit geschlossen."})
+        response = post_json(
+            admin_client(tenant_a),
+            f"/api/admin/appointments/{booked['reference']}/cancel/",
+            {"message": "Das Amt ist wegen Krankheit geschlossen."},
+        )
     assert response.status_code == 200
     assert response.json()["status"] == "cancelled"
     [message] = mail.outbox
@@ -189,8 +241,10 @@ def test_admin_cancel_guards(tenant_a, tenant_b, world):
         reference = Appointment.objects.get(name="Früh").reference
     url = f"/api/admin/appointments/{reference}/cancel/"
     assert post_json(staff_client(tenant_a, world["a"]), url, {}).status_code == 403
-    assert post_json(admin_client(tenant_a), "/api/admin/appointments/NOPE/cancel/", {}
-                     ).status_code == 404
+    assert (
+        post_json(admin_client(tenant_a), "/api/admin/appointments/NOPE/cancel/", {}).status_code
+        == 404
+    )
     assert post_json(admin_client(tenant_b), url, {}).status_code == 404
     too_long = post_json(admin_client(tenant_a), url, {"message": "x" * 501})
     assert too_long.status_code == 400
@@ -198,10 +252,15 @@ def test_admin_cancel_guards(tenant_a, tenant_b, world):
 
 # --- no-show ----------------------------------------------------------------------------------
 
+
 def test_no_show_only_after_the_start_and_only_by_the_offices_staff(tenant_a, tenant_b, world):
     with tenant_a.schema():
-        past = row(world["a"], timezone.now() - timedelta(minutes=20), ref="PAST0001",
-                   official=make_official(world["a"].office))
+        past = row(
+            world["a"],
+            timezone.now() - timedelta(minutes=20),
+            ref="PAST0001",
+            official=make_official(world["a"].office),
+        )
         future = Appointment.objects.get(name="Früh")
     client = staff_client(tenant_a, world["a"])
     early = client.post(f"/api/staff/appointments/{future.reference}/no-show/")
@@ -209,8 +268,12 @@ def test_no_show_only_after_the_start_and_only_by_the_offices_staff(tenant_a, te
     other_office = staff_client(tenant_a, world["b"])
     denied = other_office.post(f"/api/staff/appointments/{past.reference}/no-show/")
     assert denied.status_code == 403
-    assert admin_client(tenant_b).post(
-        f"/api/staff/appointments/{past.reference}/no-show/").status_code == 404
+    assert (
+        admin_client(tenant_b)
+        .post(f"/api/staff/appointments/{past.reference}/no-show/")
+        .status_code
+        == 404
+    )
     done = client.post(f"/api/staff/appointments/{past.reference}/no-show/")
     assert done.status_code == 200 and done.json()["status"] == "no_show"
     with tenant_a.schema():

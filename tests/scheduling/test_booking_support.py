@@ -30,15 +30,31 @@ class BookingSetup:
     officials: list[StaffMember]
 
 
-def booking_setup(*, slug: str = "buergerbuero", officials: int = 1, duration: int = 30,
-                  windows=WEEKDAY_MORNINGS, video: bool = True, in_person: bool = True,
-                  lead: int = 60, horizon: int = 90, service_slug: str = "ausweis",
-                  **office_fields) -> BookingSetup:
+def booking_setup(
+    *,
+    slug: str = "buergerbuero",
+    officials: int = 1,
+    duration: int = 30,
+    windows=WEEKDAY_MORNINGS,
+    video: bool = True,
+    in_person: bool = True,
+    lead: int = 60,
+    horizon: int = 90,
+    service_slug: str = "ausweis",
+    **office_fields,
+) -> BookingSetup:
     """An office with one service and `officials` officials serving it (call in a schema)."""
-    office = make_office(slug, windows=windows, min_lead_minutes=lead,
-                         booking_horizon_days=horizon, **office_fields)
-    service = make_service(office, service_slug, name="Personalausweis", duration_minutes=duration,
-                           offers_video=video, offers_in_person=in_person)
+    office = make_office(
+        slug, windows=windows, min_lead_minutes=lead, booking_horizon_days=horizon, **office_fields
+    )
+    service = make_service(
+        office,
+        service_slug,
+        name="Personalausweis",
+        duration_minutes=duration,
+        offers_video=video,
+        offers_in_person=in_person,
+    )
     members = [make_official(office) for _ in range(officials)]
     return BookingSetup(office=office, service=service, officials=members)
 
@@ -48,7 +64,8 @@ def working_day(min_days_ahead: int = 7, *, weekday: int | None = None) -> date:
     no public holiday in Bavaria or Berlin - so tests run on any calendar date."""
     day = timezone.localdate(timezone.now(), BERLIN) + timedelta(days=min_days_ahead)
     closed = holiday_dates("BY", {day.year, day.year + 1}) | holiday_dates(
-        "BE", {day.year, day.year + 1})
+        "BE", {day.year, day.year + 1}
+    )
     while day.weekday() > 4 or day in closed or (weekday is not None and day.weekday() != weekday):
         day += timedelta(days=1)
     return day
@@ -59,9 +76,15 @@ def local(day: date, hh: int, mm: int = 0) -> datetime:
 
 
 def booking_body(setup: BookingSetup, when: datetime, **overrides) -> dict:
-    body = {"office": setup.office.slug, "service": setup.service.slug,
-            "start": when.isoformat(), "mode": "in_person", "name": "Erika Mustermann",
-            "email": "erika@example.org", "phone": "+49 9471 1234"}
+    body = {
+        "office": setup.office.slug,
+        "service": setup.service.slug,
+        "start": when.isoformat(),
+        "mode": "in_person",
+        "name": "Erika Mustermann",
+        "email": "erika@example.org",
+        "phone": "+49 9471 1234",
+    }
     body.update(overrides)
     return body
 

@@ -21,15 +21,32 @@ from videoconf.models import VideoSession
 _refs = iter(range(1, 10_000))
 
 
-def appointment(setup, *, starts_in: timedelta, booked_ago=timedelta(days=3), mode="in_person",
-                status="booked", email="erika@example.org", official=None, minutes=30):
+def appointment(
+    setup,
+    *,
+    starts_in: timedelta,
+    booked_ago=timedelta(days=3),
+    mode="in_person",
+    status="booked",
+    email="erika@example.org",
+    official=None,
+    minutes=30,
+):
     start = (timezone.now() + starts_in).replace(microsecond=0)
     row = Appointment.objects.create(
-        reference=f"R{next(_refs):07d}", office=setup.office, service=setup.service,
-        official=official or setup.officials[0], mode=mode, status=status, start=start,
+        reference=f"R{next(_refs):07d}",
+        office=setup.office,
+        service=setup.service,
+        official=official or setup.officials[0],
+        mode=mode,
+        status=status,
+        start=start,
         end=start + timedelta(minutes=minutes),
-        blocked_until=start + timedelta(minutes=minutes + 5), name="Erika", email=email,
-        language="de")
+        blocked_until=start + timedelta(minutes=minutes + 5),
+        name="Erika",
+        email=email,
+        language="de",
+    )
     Appointment.objects.filter(pk=row.pk).update(created_at=timezone.now() - booked_ago)
     return row
 
@@ -42,15 +59,26 @@ def setup_a(tenant_a):
 
 # --- reminders --------------------------------------------------------------------------------
 
+
 def test_reminders_go_out_once_for_appointments_within_24_hours(
-        tenant_a, setup_a, django_capture_on_commit_callbacks):
+    tenant_a, setup_a, django_capture_on_commit_callbacks
+):
     with tenant_a.schema():
         due = appointment(setup_a, starts_in=timedelta(hours=20))
         appointment(setup_a, starts_in=timedelta(hours=30), email="later@example.org")
-        appointment(setup_a, starts_in=timedelta(hours=5), email="gone@example.org",
-                    status="cancelled", official=setup_a.officials[1])
-        appointment(setup_a, starts_in=-timedelta(hours=1), email="past@example.org",
-                    official=setup_a.officials[1])
+        appointment(
+            setup_a,
+            starts_in=timedelta(hours=5),
+            email="gone@example.org",
+            status="cancelled",
+            official=setup_a.officials[1],
+        )
+        appointment(
+            setup_a,
+            starts_in=-timedelta(hours=1),
+            email="past@example.org",
+            official=setup_a.officials[1],
+        )
         with django_capture_on_commit_callbacks(execute=True):
             assert send_appointment_reminders() == 1
         with django_capture_on_commit_callbacks(execute=True):
@@ -64,10 +92,10 @@ def test_reminders_go_out_once_for_appointments_within_24_hours(
 
 
 def test_an_appointment_booked_inside_the_window_gets_no_reminder(
-        tenant_a, setup_a, django_capture_on_commit_callbacks):
+    tenant_a, setup_a, django_capture_on_commit_callbacks
+):
     with tenant_a.schema():
-        fresh = appointment(setup_a, starts_in=timedelta(hours=10),
-                            booked_ago=timedelta(minutes=5))
+        fresh = appointment(setup_a, starts_in=timedelta(hours=10), booked_ago=timedelta(minutes=5))
         with django_capture_on_commit_callbacks(execute=True):
             assert send_appointment_reminders() == 0
         # marked, so later runs do not look at it again
@@ -75,8 +103,9 @@ def test_an_appointment_booked_inside_the_window_gets_no_reminder(
     assert mail.outbox == []
 
 
-def test_reminder_in_english_for_an_english_booking(tenant_a, setup_a,
-                                                    django_capture_on_commit_callbacks):
+def test_reminder_in_english_for_an_english_booking(
+    tenant_a, setup_a, django_capture_on_commit_callbacks
+):
     with tenant_a.schema():
         row = appointment(setup_a, starts_in=timedelta(hours=20))
         Appointment.objects.filter(pk=row.pk).update(language="en")
@@ -96,8 +125,10 @@ def test_two_concurrent_reminder_runs_send_one_mail(committed_tenant):
     ctx = committed_tenant
     with ctx.schema():
         setup = booking_setup(officials=1)
-        rows = [appointment(setup, starts_in=timedelta(hours=h), email=f"c{h}@example.org")
-                for h in (2, 4, 6, 8, 10)]
+        rows = [
+            appointment(setup, starts_in=timedelta(hours=h), email=f"c{h}@example.org")
+            for h in (2, 4, 6, 8, 10)
+        ]
     barrier = threading.Barrier(2)
     counts: list[int] = []
 
@@ -120,13 +151,16 @@ def test_two_concurrent_reminder_runs_send_one_mail(committed_tenant):
 
 # --- video meetings ---------------------------------------------------------------------------
 
+
 def test_meetings_open_shortly_before_video_appointments_and_only_once(tenant_a, setup_a):
     with tenant_a.schema():
         soon = appointment(setup_a, starts_in=timedelta(minutes=8), mode="video")
-        appointment(setup_a, starts_in=timedelta(minutes=40), mode="video",
-                    official=setup_a.officials[1])
-        appointment(setup_a, starts_in=timedelta(minutes=5), mode="in_person",
-                    official=setup_a.officials[1])
+        appointment(
+            setup_a, starts_in=timedelta(minutes=40), mode="video", official=setup_a.officials[1]
+        )
+        appointment(
+            setup_a, starts_in=timedelta(minutes=5), mode="in_person", official=setup_a.officials[1]
+        )
         assert open_appointment_video_sessions() == 1
         assert open_appointment_video_sessions() == 0
         [session] = VideoSession.objects.all()
@@ -138,23 +172,36 @@ def test_meetings_open_shortly_before_video_appointments_and_only_once(tenant_a,
 def test_a_running_appointment_without_a_meeting_still_gets_one(tenant_a, setup_a):
     with tenant_a.schema():
         appointment(setup_a, starts_in=-timedelta(minutes=5), mode="video")
-        appointment(setup_a, starts_in=-timedelta(minutes=40), mode="video",
-                    official=setup_a.officials[1])  # already over
+        appointment(
+            setup_a, starts_in=-timedelta(minutes=40), mode="video", official=setup_a.officials[1]
+        )  # already over
         assert appointment_video_sessions_open() == 1
 
 
-def test_a_provider_error_is_logged_and_retried_next_run(tenant_a, setup_a, fake_webex,  # noqa: F811
-                                                         caplog, settings):
+def test_a_provider_error_is_logged_and_retried_next_run(
+    tenant_a,
+    setup_a,
+    fake_webex,  # noqa: F811
+    caplog,
+    settings,
+):
     from videoconf.services import video_integration_update
 
     settings.WEBEX_MAX_RETRIES, settings.WEBEX_BACKOFF_BASE_SECONDS = 0, 0.01
     creds = fake_webex.register_app("booking-client", "booking-secret", "booking-refresh")
     with tenant_a.schema():
-        video_integration_update(acting_user=None, data={
-            "provider": "webex", "client_id": creds.client_id,
-            "client_secret": creds.client_secret, "refresh_token": creds.refresh_token,
-            "access_token": creds.access_token, "host_email": "video@alpha.example",
-            "api_base": fake_webex.base_url})
+        video_integration_update(
+            acting_user=None,
+            data={
+                "provider": "webex",
+                "client_id": creds.client_id,
+                "client_secret": creds.client_secret,
+                "refresh_token": creds.refresh_token,
+                "access_token": creds.access_token,
+                "host_email": "video@alpha.example",
+                "api_base": fake_webex.base_url,
+            },
+        )
         row = appointment(setup_a, starts_in=timedelta(minutes=6), mode="video")
         fake_webex.fail_next("/meetings", 503, count=5, method="POST")
         assert appointment_video_sessions_open() == 0

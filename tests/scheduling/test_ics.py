@@ -33,24 +33,38 @@ def only_event(calendar):
 
 
 def test_uid_stays_while_method_and_sequence_follow_the_appointments_life(
-        tenant_a, setup_a, django_capture_on_commit_callbacks):
+    tenant_a, setup_a, django_capture_on_commit_callbacks
+):
     with tenant_a.schema(), django_capture_on_commit_callbacks(execute=True):
         # Wednesday 24 March, winter time: 09:00 local is 08:00 UTC.
-        booked = appointment_book(tenant=tenant_a.tenant, office=setup_a.office,
-                                  service=setup_a.service, start=at(2027, 3, 24, 9),
-                                  mode="in_person", citizen=CITIZEN, now=NOW)
+        booked = appointment_book(
+            tenant=tenant_a.tenant,
+            office=setup_a.office,
+            service=setup_a.service,
+            start=at(2027, 3, 24, 9),
+            mode="in_person",
+            citizen=CITIZEN,
+            now=NOW,
+        )
     with tenant_a.schema(), django_capture_on_commit_callbacks(execute=True):
         # Moved to Wednesday 31 March, summer time: 09:00 local is 07:00 UTC.
-        moved = appointment_reschedule(tenant=tenant_a.tenant, appointment=booked.appointment,
-                                       start=at(2027, 3, 31, 9), manage_token=booked.manage_token,
-                                       now=NOW)
+        moved = appointment_reschedule(
+            tenant=tenant_a.tenant,
+            appointment=booked.appointment,
+            start=at(2027, 3, 31, 9),
+            manage_token=booked.manage_token,
+            now=NOW,
+        )
     with tenant_a.schema(), django_capture_on_commit_callbacks(execute=True):
         appointment_cancel(appointment=moved, now=NOW)
 
     confirmation, rescheduled, cancellation = (ics_of(m) for m in mail.outbox)
     events = [only_event(c) for c in (confirmation, rescheduled, cancellation)]
     assert [str(c["METHOD"]) for c in (confirmation, rescheduled, cancellation)] == [
-        REQUEST, REQUEST, CANCEL]
+        REQUEST,
+        REQUEST,
+        CANCEL,
+    ]
     assert len({str(e["UID"]) for e in events}) == 1
     assert str(events[0]["UID"]) == f"{booked.appointment.reference}@alpha-stadt.localhost"
     assert [int(e["SEQUENCE"]) for e in events] == [0, 1, 2]
@@ -67,23 +81,38 @@ def test_uid_stays_while_method_and_sequence_follow_the_appointments_life(
     assert str(events[0]["ATTENDEE"]) == "mailto:erika@example.org"
 
 
-def test_fall_back_day_times_are_the_right_instants(tenant_a, setup_a,
-                                                    django_capture_on_commit_callbacks):
+def test_fall_back_day_times_are_the_right_instants(
+    tenant_a, setup_a, django_capture_on_commit_callbacks
+):
     # Monday 1 November 2027 (day after fall back; a holiday in Bavaria: use Tuesday).
     with tenant_a.schema(), django_capture_on_commit_callbacks(execute=True):
-        appointment_book(tenant=tenant_a.tenant, office=setup_a.office, service=setup_a.service,
-                         start=at(2027, 11, 2, 11, 30), mode="video", citizen=CITIZEN,
-                         now=at(2027, 10, 20, 12))
+        appointment_book(
+            tenant=tenant_a.tenant,
+            office=setup_a.office,
+            service=setup_a.service,
+            start=at(2027, 11, 2, 11, 30),
+            mode="video",
+            citizen=CITIZEN,
+            now=at(2027, 10, 20, 12),
+        )
     event = only_event(ics_of(mail.outbox[0]))
     assert event.start == datetime(2027, 11, 2, 10, 30, tzinfo=UTC)
     assert event.end == datetime(2027, 11, 2, 11, 0, tzinfo=UTC)
 
 
-def test_the_ics_attachment_has_the_itip_content_type(tenant_a, setup_a,
-                                                      django_capture_on_commit_callbacks):
+def test_the_ics_attachment_has_the_itip_content_type(
+    tenant_a, setup_a, django_capture_on_commit_callbacks
+):
     with tenant_a.schema(), django_capture_on_commit_callbacks(execute=True):
-        appointment_book(tenant=tenant_a.tenant, office=setup_a.office, service=setup_a.service,
-                         start=at(2027, 3, 24, 10), mode="in_person", citizen=CITIZEN, now=NOW)
+        appointment_book(
+            tenant=tenant_a.tenant,
+            office=setup_a.office,
+            service=setup_a.service,
+            start=at(2027, 3, 24, 10),
+            mode="in_person",
+            citizen=CITIZEN,
+            now=NOW,
+        )
     [(name, _content, mimetype)] = mail.outbox[0].attachments
     assert name == "termin.ics"
     assert mimetype.startswith("text/calendar; method=REQUEST")
@@ -91,5 +120,12 @@ def test_the_ics_attachment_has_the_itip_content_type(tenant_a, setup_a,
 
 def test_ics_builder_refuses_unknown_methods():
     with pytest.raises(ValueError, match="PUBLISH"):
-        appointment_ics(uid="x@y", method="PUBLISH", sequence=0, start=NOW, end=NOW,
-                        summary="x", organizer_email="a@b.example")
+        appointment_ics(
+            uid="x@y",
+            method="PUBLISH",
+            sequence=0,
+            start=NOW,
+            end=NOW,
+            summary="x",
+            organizer_email="a@b.example",
+        )

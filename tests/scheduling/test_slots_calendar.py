@@ -19,18 +19,30 @@ NOW = at(2027, 2, 26, 12)
 
 def starts(ctx, setup, day: date, *, mode="in_person", now=NOW, service=None):
     with ctx.schema():
-        slots = free_slots(tenant=ctx.tenant, office=setup.office,
-                           service=service or setup.service, date_from=day, date_to=day,
-                           mode=mode, now=now)
+        slots = free_slots(
+            tenant=ctx.tenant,
+            office=setup.office,
+            service=service or setup.service,
+            date_from=day,
+            date_to=day,
+            mode=mode,
+            now=now,
+        )
     return [s.start.strftime("%H:%M%z") for s in slots]
 
 
 def hold(setup, start, end, *, official=None, status="booked", kind="appointment", buffer=5):
     return Appointment.objects.create(
-        reference=f"T{Appointment.objects.count():07d}", office=setup.office,
+        reference=f"T{Appointment.objects.count():07d}",
+        office=setup.office,
         service=setup.service if kind == "appointment" else None,
-        official=official or setup.officials[0], kind=kind, status=status,
-        start=start, end=end, blocked_until=end + timedelta(minutes=buffer))
+        official=official or setup.officials[0],
+        kind=kind,
+        status=status,
+        start=start,
+        end=end,
+        blocked_until=end + timedelta(minutes=buffer),
+    )
 
 
 @pytest.fixture
@@ -54,23 +66,33 @@ def test_opening_hours_give_a_stable_quarter_hour_grid(tenant_a, setup_a):
     assert starts(tenant_a, setup_a, date(2027, 3, 1)) == grid("08:00", "11:30")
     # Thursday has an afternoon window as well.
     assert starts(tenant_a, setup_a, date(2027, 3, 4)) == (
-        grid("08:00", "11:30") + grid("14:00", "17:30"))
+        grid("08:00", "11:30") + grid("14:00", "17:30")
+    )
     assert starts(tenant_a, setup_a, date(2027, 3, 6)) == []  # Saturday
 
 
 def test_both_modes_are_listed_when_no_mode_is_asked_for(tenant_a, setup_a):
     with tenant_a.schema():
-        slots = free_slots(tenant=tenant_a.tenant, office=setup_a.office,
-                           service=setup_a.service, date_from=date(2027, 3, 1),
-                           date_to=date(2027, 3, 1), now=NOW)
+        slots = free_slots(
+            tenant=tenant_a.tenant,
+            office=setup_a.office,
+            service=setup_a.service,
+            date_from=date(2027, 3, 1),
+            date_to=date(2027, 3, 1),
+            now=NOW,
+        )
     assert {s.mode for s in slots} == {"video", "in_person"}
     assert len(slots) == 2 * 15
 
 
 def test_a_closure_and_a_local_holiday_close_the_day(tenant_a, setup_a):
     with tenant_a.schema():
-        Closure.objects.create(office=setup_a.office, start_date=date(2027, 3, 2),
-                               end_date=date(2027, 3, 3), reason="Umzug")
+        Closure.objects.create(
+            office=setup_a.office,
+            start_date=date(2027, 3, 2),
+            end_date=date(2027, 3, 3),
+            reason="Umzug",
+        )
         LocalHoliday.objects.create(date=date(2027, 3, 5), name="Stadtfest")
     assert starts(tenant_a, setup_a, date(2027, 3, 2)) == []
     assert starts(tenant_a, setup_a, date(2027, 3, 3)) == []
@@ -116,9 +138,15 @@ def test_a_second_official_keeps_the_slot_open(tenant_a):
     with tenant_a.schema():
         setup = booking_setup(officials=2)
         hold(setup, at(2027, 3, 1, 9), at(2027, 3, 1, 9, 30), official=setup.officials[0])
-        slots = free_slots(tenant=tenant_a.tenant, office=setup.office, service=setup.service,
-                           date_from=date(2027, 3, 1), date_to=date(2027, 3, 1),
-                           mode="in_person", now=NOW)
+        slots = free_slots(
+            tenant=tenant_a.tenant,
+            office=setup.office,
+            service=setup.service,
+            date_from=date(2027, 3, 1),
+            date_to=date(2027, 3, 1),
+            mode="in_person",
+            now=NOW,
+        )
     at_nine = next(s for s in slots if s.start == at(2027, 3, 1, 9))
     assert at_nine.official_ids == (setup.officials[1].pk,)
 
@@ -129,8 +157,13 @@ def test_an_official_busy_in_another_office_is_busy_here(tenant_a, setup_a):
         make_service(other, "trauung", duration_minutes=60)
         setup_a.officials[0].offices.add(other)
         Appointment.objects.create(
-            reference="OTHER001", office=other, official=setup_a.officials[0],
-            start=at(2027, 3, 1, 8), end=at(2027, 3, 1, 10), blocked_until=at(2027, 3, 1, 10, 5))
+            reference="OTHER001",
+            office=other,
+            official=setup_a.officials[0],
+            start=at(2027, 3, 1, 8),
+            end=at(2027, 3, 1, 10),
+            blocked_until=at(2027, 3, 1, 10, 5),
+        )
     found = starts(tenant_a, setup_a, date(2027, 3, 1))
     assert found[0] == "10:15+0100"
 
@@ -167,15 +200,41 @@ def test_lead_time_and_horizon_cut_the_list(tenant_a):
 SUNDAY_NIGHT = [(6, time(1), time(4))]
 
 
-@pytest.mark.parametrize(("day", "expected"), [
-    # Spring forward (28 March 2027, 02:00 → 03:00): 02:xx does not exist and is skipped.
-    (date(2027, 3, 28), ["01:00+0100", "01:15+0100", "01:30+0100", "01:45+0100",
-                         "03:00+0200", "03:15+0200", "03:30+0200"]),
-    # Fall back (31 October 2027, 03:00 → 02:00): 02:xx is offered once, in summer time.
-    (date(2027, 10, 31), ["01:00+0200", "01:15+0200", "01:30+0200", "01:45+0200",
-                          "02:00+0200", "02:15+0200", "02:30+0200", "02:45+0200",
-                          "03:00+0100", "03:15+0100", "03:30+0100"]),
-])
+@pytest.mark.parametrize(
+    ("day", "expected"),
+    [
+        # Spring forward (28 March 2027, 02:00 → 03:00): 02:xx does not exist and is skipped.
+        (
+            date(2027, 3, 28),
+            [
+                "01:00+0100",
+                "01:15+0100",
+                "01:30+0100",
+                "01:45+0100",
+                "03:00+0200",
+                "03:15+0200",
+                "03:30+0200",
+            ],
+        ),
+        # Fall back (31 October 2027, 03:00 → 02:00): 02:xx is offered once, in summer time.
+        (
+            date(2027, 10, 31),
+            [
+                "01:00+0200",
+                "01:15+0200",
+                "01:30+0200",
+                "01:45+0200",
+                "02:00+0200",
+                "02:15+0200",
+                "02:30+0200",
+                "02:45+0200",
+                "03:00+0100",
+                "03:15+0100",
+                "03:30+0100",
+            ],
+        ),
+    ],
+)
 def test_dst_days_keep_the_wall_clock_grid(tenant_a, day, expected):
     with tenant_a.schema():
         setup = booking_setup(windows=SUNDAY_NIGHT, horizon=365)
