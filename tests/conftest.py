@@ -135,7 +135,7 @@ _counter = itertools.count()
 
 
 @pytest.fixture
-def committed_tenant(django_db_blocker) -> Iterator[TenantCtx]:
+def committed_tenant(django_db_setup, django_db_blocker) -> Iterator[TenantCtx]:
     """A municipality whose writes really commit (for tests with threads or processes).
     Onboarded fresh from the template and dropped afterwards, so nothing leaks."""
     slug = f"tmp-{os.getpid()}-{next(_counter)}-{uuid.uuid4().hex[:6]}"
