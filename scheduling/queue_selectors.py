@@ -27,6 +27,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from offices.models import Office, StaffMember
+from scheduling import slot_engine
 from scheduling.models import Appointment, Ticket, hash_secret
 from scheduling.wait_estimate import estimate_wait_minutes
 from tenants.models import Municipality
@@ -106,6 +107,10 @@ class OfficeFacts:
     serving_officials: int
     free_officials: int
     default_minutes: float
+    calendar: slot_engine.OfficeCalendar  # hours, closures, holidays: "open at t?"
+
+    def is_open_at(self, moment: datetime) -> bool:
+        return slot_engine.current_window(moment, self.calendar) is not None
 
 
 @dataclass(frozen=True)
@@ -191,12 +196,27 @@ def _build_facts(office_id: int, now: datetime) -> OfficeFacts | None:
         office_slug=found.office.slug, office_name=found.office.name,
         office_status=found.status, open_until=found.open_until,
         history=_history(office_id, now), serving_officials=found.serving_officials,
-        free_officials=found.free_officials, default_minutes=_default_minutes(found.office))
+        free_officials=found.free_officials, default_minutes=_default_minutes(found.office),
+        calendar=found.calendar)
 
 
 def _build_order(office_id: int) -> tuple[int, ...]:
     return tuple(Ticket.objects.filter(office_id=office_id, status=Ticket.Status.WAITING)
                  .order_by("created_at", "id").values_list("id", flat=True))
+
+
+def _facts(office_id: int, facts: OfficeFacts | None, now: datetime | None
+           ) -> OfficeFacts | None:
+    if facts is None:
+        facts = _build_facts(office_id, now or timezone.now())
+        if facts is not None:
+            cache.set(_facts_key(office_id), facts, FACTS_SECONDS)
+    return facts
+
+
+def office_facts(*, office_id: int, now: datetime | None = None) -> OfficeFacts | None:
+    """The office's status, calendar and estimate inputs (cached for FACTS_SECONDS)."""
+    return _facts(office_id, cache.get(_facts_key(office_id)), now)
 
 
 def queue_snapshot(*, office_id: int, now: datetime | None = None,
@@ -205,12 +225,9 @@ def queue_snapshot(*, office_id: int, now: datetime | None = None,
     (`fresh` rebuilds the line)."""
     order_key, facts_key = _order_key(office_id), _facts_key(office_id)
     cached = cache.get_many([order_key, facts_key])
-    facts = cached.get(facts_key)
+    facts = _facts(office_id, cached.get(facts_key), now)
     if facts is None:
-        facts = _build_facts(office_id, now or timezone.now())
-        if facts is None:
-            return None
-        cache.set(facts_key, facts, FACTS_SECONDS)
+        return None
     order = None if fresh else cached.get(order_key)
     if order is None:
         order = _build_order(office_id)

@@ -45,6 +45,7 @@ from scheduling.queue_selectors import (
     current_municipality,
     local_day,
     local_tz,
+    office_facts,
     queue_snapshot_invalidate,
     servable_filter,
 )
@@ -208,8 +209,6 @@ def ticket_join(*, office: Office, name: str = "", email: str = "", phone: str =
 
     Refused with 409 and a link to the booking page when the office is closed, offers no
     video, or its waiting room is at capacity. Nothing personal is required."""
-    from offices.selectors import CLOSED, office_status_get
-
     now = now or timezone.now()
     tenant = current_municipality()
     refusal = {"office": office, "service": service, "name": name, "email": email}
@@ -222,8 +221,10 @@ def ticket_join(*, office: Office, name: str = "", email: str = "", phone: str =
     if not office.video_enabled:
         _refuse("This office offers no video consultations. Please book an appointment.",
                 error_codes.VIDEO_NOT_OFFERED, **refusal)
-    found = office_status_get(tenant=tenant, slug=office.slug, now=now, with_services=False)
-    if found is None or found.status == CLOSED:
+    # Opening hours, closures and holidays come from the office's cached facts (an edit of
+    # the hours takes effect within FACTS_SECONDS); whether they say "open" is exact.
+    facts = office_facts(office_id=office.pk, now=now)
+    if facts is None or not facts.is_open_at(now):
         _refuse("The office is closed now. Please book an appointment.",
                 error_codes.OFFICE_CLOSED, **refusal)
     sequence, number = _next_number(office=office, day=local_day(now, tenant))
@@ -350,8 +351,17 @@ def ticket_call_next(*, office: Office, acting_user: User, now: datetime | None 
     session = _open_or_undo(ticket=ticket, member=member, acting_user=acting_user, undo={
         "status": S.WAITING, "official": None, "called_at": None,
         "call_count": F("call_count") - 1})
-    presence_set(member=member, presence=StaffMember.Presence.BUSY, mode=Mode.VIDEO, now=now)
+    _mark_busy(member, now)
     return CallResult(ticket=ticket, session=session)
+
+
+def _mark_busy(member: StaffMember, now: datetime) -> None:
+    """Calling a video ticket means serving video and being in a call (office status)."""
+    if member.presence == StaffMember.Presence.BUSY and member.mode == Mode.VIDEO:
+        member_heartbeat(member=member, now=now)
+    else:
+        presence_set(member=member, presence=StaffMember.Presence.BUSY, mode=Mode.VIDEO,
+                     now=now)
 
 
 def ticket_recall(*, ticket: Ticket, acting_user: User, now: datetime | None = None
@@ -376,7 +386,7 @@ def ticket_recall(*, ticket: Ticket, acting_user: User, now: datetime | None = N
     sessions = _open_sessions(ticket.pk)
     session = sessions[0] if sessions else _open_or_undo(
         ticket=ticket, member=member, acting_user=acting_user, undo=undo)
-    presence_set(member=member, presence=StaffMember.Presence.BUSY, mode=Mode.VIDEO, now=now)
+    _mark_busy(member, now)
     return CallResult(ticket=ticket, session=session)
 
 
