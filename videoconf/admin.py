@@ -8,12 +8,29 @@ class VideoSessionAdmin(admin.ModelAdmin):
     """Read-only overview. Room keys stay hidden: they are the citizen's access to the room.
     The integration is edited at /staff/video-integration/ (secrets are write-only there)."""
 
-    list_display = ["id", "provider", "status", "created_at", "started_at", "ended_at",
-                    "remote_cleanup_pending"]
+    list_display = [
+        "id",
+        "provider",
+        "status",
+        "created_at",
+        "started_at",
+        "ended_at",
+        "remote_cleanup_pending",
+    ]
     list_filter = ["provider", "status", "remote_cleanup_pending"]
-    fields = ["provider", "status", "external_id", "ticket", "appointment", "official",
-              "created_at", "started_at", "guest_joined_at", "ended_at",
-              "remote_cleanup_pending"]
+    fields = [
+        "provider",
+        "status",
+        "external_id",
+        "ticket",
+        "appointment",
+        "official",
+        "created_at",
+        "started_at",
+        "guest_joined_at",
+        "ended_at",
+        "remote_cleanup_pending",
+    ]
     readonly_fields = fields
 
     def has_add_permission(self, request):

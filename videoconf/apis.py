@@ -16,8 +16,14 @@ from videoconf.providers import VideoProviderError
 
 
 def _secret_field() -> serializers.CharField:
-    return serializers.CharField(write_only=True, required=False, allow_blank=True,
-                                 allow_null=True, max_length=4000, trim_whitespace=True)
+    return serializers.CharField(
+        write_only=True,
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        max_length=4000,
+        trim_whitespace=True,
+    )
 
 
 class VideoIntegrationInputSerializer(serializers.Serializer):
@@ -71,11 +77,16 @@ def integration_data(integration: VideoIntegration | None) -> dict:
 
 def _drf_error(exc: DjangoValidationError) -> serializers.ValidationError:
     """Keep the service's error codes (Django's own conversion would drop them)."""
-    return serializers.ValidationError({
-        field: [serializers.ErrorDetail(message, code=error.code or "invalid")
-                for error in errors for message in error.messages]
-        for field, errors in exc.error_dict.items()
-    })
+    return serializers.ValidationError(
+        {
+            field: [
+                serializers.ErrorDetail(message, code=error.code or "invalid")
+                for error in errors
+                for message in error.messages
+            ]
+            for field, errors in exc.error_dict.items()
+        }
+    )
 
 
 def _provider_error(exc: VideoProviderError) -> dict:
@@ -90,14 +101,16 @@ class VideoIntegrationApi(APIView):
         data = integration_data(selectors.video_integration_get())
         return Response(VideoIntegrationOutputSerializer(data).data)
 
-    @extend_schema(request=VideoIntegrationInputSerializer,
-                   responses=VideoIntegrationOutputSerializer)
+    @extend_schema(
+        request=VideoIntegrationInputSerializer, responses=VideoIntegrationOutputSerializer
+    )
     def put(self, request):
         payload = VideoIntegrationInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         try:
             integration, webhook_error = services.video_integration_save(
-                acting_user=request.user, data=payload.validated_data)
+                acting_user=request.user, data=payload.validated_data
+            )
         except DjangoValidationError as exc:
             raise _drf_error(exc) from exc
         data = VideoIntegrationOutputSerializer(integration_data(integration)).data
@@ -108,13 +121,20 @@ class VideoIntegrationApi(APIView):
 class VideoIntegrationTestApi(APIView):
     permission_classes = [IsMunicipalAdmin]
 
-    @extend_schema(request=None, responses={200: inline_serializer(
-        "VideoIntegrationTestOk", {"ok": serializers.BooleanField()})})
+    @extend_schema(
+        request=None,
+        responses={
+            200: inline_serializer("VideoIntegrationTestOk", {"ok": serializers.BooleanField()})
+        },
+    )
     def post(self, request):
         try:
             services.video_integration_test(acting_user=request.user)
         except VideoProviderError as exc:
-            raise ApiError(exc.message, exc.code, 400,
-                           extra={"tracking_id": exc.tracking_id,
-                                  "provider_message": exc.provider_message}) from exc
+            raise ApiError(
+                exc.message,
+                exc.code,
+                400,
+                extra={"tracking_id": exc.tracking_id, "provider_message": exc.provider_message},
+            ) from exc
         return Response({"ok": True})

@@ -13,24 +13,28 @@ def video_session_by_key(*, key: str) -> tuple[VideoSession, str] | None:
     "guest" for VideoSession.guest_key, "host" for host_key."""
     if not key or len(key) > 64:
         return None
-    session = (VideoSession.objects.select_related("ticket", "appointment")
-               .filter(guest_key=key).first())
+    session = (
+        VideoSession.objects.select_related("ticket", "appointment").filter(guest_key=key).first()
+    )
     if session is not None:
         return session, "guest"
-    session = (VideoSession.objects.select_related("ticket", "appointment")
-               .filter(host_key=key).first())
+    session = (
+        VideoSession.objects.select_related("ticket", "appointment").filter(host_key=key).first()
+    )
     if session is not None:
         return session, "host"
     return None
 
 
-def video_signal_list(*, session: VideoSession, recipient: str, since: int = 0
-                      ) -> list[VideoSignal]:
+def video_signal_list(
+    *, session: VideoSession, recipient: str, since: int = 0
+) -> list[VideoSignal]:
     """Messages for `recipient` ("host" or "guest"), i.e. sent by the other side, after id
     `since`, oldest first."""
     return list(
         VideoSignal.objects.filter(session=session, id__gt=since)
-        .exclude(sender=recipient).order_by("id")[:SIGNAL_PAGE]
+        .exclude(sender=recipient)
+        .order_by("id")[:SIGNAL_PAGE]
     )
 
 

@@ -56,15 +56,23 @@ def _room_texts() -> dict[str, str]:
         "mic_on": _("Ihr Mikrofon ist eingeschaltet."),
         "cam_off": _("Ihre Kamera ist ausgeschaltet."),
         "cam_on": _("Ihre Kamera ist eingeschaltet."),
-        "denied": _("Sie haben den Zugriff auf Kamera und Mikrofon nicht erlaubt. Bitte erlauben "
-                    "Sie ihn in der Adressleiste Ihres Browsers (Schloss- oder Kamerasymbol) "
-                    "und laden Sie die Seite neu."),
-        "no_devices": _("Es wurden keine Kamera und kein Mikrofon gefunden. Bitte schließen Sie "
-                        "ein Gerät an und laden Sie die Seite neu."),
-        "media_error": _("Kamera oder Mikrofon konnten nicht gestartet werden. Vielleicht "
-                         "benutzt ein anderes Programm sie gerade."),
-        "unsupported": _("Ihr Browser unterstützt keine Videogespräche. Bitte verwenden Sie "
-                         "einen aktuellen Browser."),
+        "denied": _(
+            "Sie haben den Zugriff auf Kamera und Mikrofon nicht erlaubt. Bitte erlauben "
+            "Sie ihn in der Adressleiste Ihres Browsers (Schloss- oder Kamerasymbol) "
+            "und laden Sie die Seite neu."
+        ),
+        "no_devices": _(
+            "Es wurden keine Kamera und kein Mikrofon gefunden. Bitte schließen Sie "
+            "ein Gerät an und laden Sie die Seite neu."
+        ),
+        "media_error": _(
+            "Kamera oder Mikrofon konnten nicht gestartet werden. Vielleicht "
+            "benutzt ein anderes Programm sie gerade."
+        ),
+        "unsupported": _(
+            "Ihr Browser unterstützt keine Videogespräche. Bitte verwenden Sie "
+            "einen aktuellen Browser."
+        ),
         "audio_only": _("Keine Kamera gefunden: Sie nehmen nur mit Ton teil."),
     }
 
@@ -85,13 +93,19 @@ def room(request: HttpRequest, key: str) -> HttpResponse:
         return _no_leak(_provider_redirect(request, session, role))
     if role == "guest":
         services.video_session_mark_guest_joined(session=session)
-    return _no_leak(render(request, "videoconf/room.html", {
-        "session": session,
-        "role": role,
-        "signal_url": f"/video/{key}/signal/",
-        "ice_servers": settings.VIDEO_ICE_SERVERS,
-        "room_texts": _room_texts(),
-    }))
+    return _no_leak(
+        render(
+            request,
+            "videoconf/room.html",
+            {
+                "session": session,
+                "role": role,
+                "signal_url": f"/video/{key}/signal/",
+                "ice_servers": settings.VIDEO_ICE_SERVERS,
+                "room_texts": _room_texts(),
+            },
+        )
+    )
 
 
 def _provider_redirect(request: HttpRequest, session: VideoSession, role: str) -> HttpResponse:
@@ -102,10 +116,16 @@ def _provider_redirect(request: HttpRequest, session: VideoSession, role: str) -
         else:
             url = services.video_session_host_url(session=session)
     except VideoProviderError as exc:
-        logger.warning("no %s link for video session %s: code=%s trackingId=%s", role,
-                       session.pk, exc.code, exc.tracking_id)
-        return render(request, "videoconf/provider_error.html",
-                      {"role": role, "error": exc}, status=503)
+        logger.warning(
+            "no %s link for video session %s: code=%s trackingId=%s",
+            role,
+            session.pk,
+            exc.code,
+            exc.tracking_id,
+        )
+        return render(
+            request, "videoconf/provider_error.html", {"role": role, "error": exc}, status=503
+        )
     if role == "guest":
         services.video_session_mark_guest_joined(session=session)
     return redirect(url)
@@ -131,10 +151,12 @@ def signal(request: HttpRequest, key: str) -> HttpResponse:
         except ValueError:
             return _json_error("since must be a message id.", error_codes.SIGNAL_INVALID, 400)
         signals = selectors.video_signal_list(session=session, recipient=role, since=since)
-        return JsonResponse({
-            "status": session.status,
-            "messages": [{"id": s.id, "type": s.kind, "payload": s.payload} for s in signals],
-        })
+        return JsonResponse(
+            {
+                "status": session.status,
+                "messages": [{"id": s.id, "type": s.kind, "payload": s.payload} for s in signals],
+            }
+        )
     try:
         body = json.loads(request.body or b"null")
     except ValueError:
@@ -142,9 +164,12 @@ def signal(request: HttpRequest, key: str) -> HttpResponse:
     if not isinstance(body, dict):
         return _json_error("Send a JSON object.", error_codes.SIGNAL_INVALID, 400)
     try:
-        message = services.video_signal_post(session=session, sender=role,
-                                             kind=str(body.get("type", "")),
-                                             payload=body.get("payload"))
+        message = services.video_signal_post(
+            session=session,
+            sender=role,
+            kind=str(body.get("type", "")),
+            payload=body.get("payload"),
+        )
     except ApiError as exc:
         return _json_error(str(exc.detail), exc.code, exc.status_code)
     return JsonResponse({"id": message.id}, status=201)
@@ -163,13 +188,17 @@ def webex_webhook(request: HttpRequest, tenant_slug: str) -> HttpResponse:
     with schema_context(tenant.schema_name):
         integration = VideoIntegration.objects.filter(provider="webex").first()
         if integration is None:
-            return _json_error("Webex is not configured for this municipality.",
-                               error_codes.WEBHOOK_NOT_CONFIGURED, 404)
+            return _json_error(
+                "Webex is not configured for this municipality.",
+                error_codes.WEBHOOK_NOT_CONFIGURED,
+                404,
+            )
         from videoconf.providers.webex import WebexProvider
 
         try:
-            event = WebexProvider(integration).handle_webhook(body=request.body,
-                                                              headers=request.headers)
+            event = WebexProvider(integration).handle_webhook(
+                body=request.body, headers=request.headers
+            )
         except WebhookRejected as exc:
             logger.warning("Webex webhook for %s refused: %s", tenant.schema_name, exc.code)
             return _json_error(exc.message, exc.code, exc.status)
@@ -189,8 +218,10 @@ def webex_webhook(request: HttpRequest, tenant_slug: str) -> HttpResponse:
 def _integration_initial(integration: VideoIntegration | None) -> dict:
     if integration is None:
         return {"provider": VideoIntegration.Provider.BUILTIN}
-    return {name: getattr(integration, name)
-            for name in ("provider", "client_id", "host_email", "site_url", "api_base")}
+    return {
+        name: getattr(integration, name)
+        for name in ("provider", "client_id", "host_email", "site_url", "api_base")
+    }
 
 
 @never_cache
@@ -207,8 +238,12 @@ def integration_page(request: HttpRequest) -> HttpResponse:
         try:
             services.video_integration_test(acting_user=request.user)
         except VideoProviderError as exc:
-            test_result = {"ok": False, "message": exc.message, "code": exc.code,
-                           "tracking_id": exc.tracking_id}
+            test_result = {
+                "ok": False,
+                "message": exc.message,
+                "code": exc.code,
+                "tracking_id": exc.tracking_id,
+            }
         else:
             test_result = {"ok": True}
     elif request.method == "POST":
@@ -216,24 +251,35 @@ def integration_page(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             try:
                 _saved, webhook_error = services.video_integration_save(
-                    acting_user=request.user, data=form.cleaned_data)
+                    acting_user=request.user, data=form.cleaned_data
+                )
             except ValidationError as exc:
                 for field, errors in exc.message_dict.items():
                     form.add_error(field if field in form.fields else None, errors)
             else:
                 messages.success(request, _("Die Einstellungen wurden gespeichert."))
                 if webhook_error is not None:
-                    messages.warning(request, _(
-                        "Die Webhooks konnten nicht bei Webex angemeldet werden: %(msg)s"
-                    ) % {"msg": webhook_error.message})
+                    messages.warning(
+                        request,
+                        _("Die Webhooks konnten nicht bei Webex angemeldet werden: %(msg)s")
+                        % {"msg": webhook_error.message},
+                    )
                 return redirect("video-integration-page")
-    return render(request, "videoconf/integration.html", {
-        "form": form,
-        "integration": integration,
-        "test_result": test_result,
-        "webex_fields": [
-            (form[name], name in services.SECRET_FIELDS and bool(
-                integration and integration.has_secret(name)))
-            for name in form.fields if name != "provider"
-        ],
-    })
+    return render(
+        request,
+        "videoconf/integration.html",
+        {
+            "form": form,
+            "integration": integration,
+            "test_result": test_result,
+            "webex_fields": [
+                (
+                    form[name],
+                    name in services.SECRET_FIELDS
+                    and bool(integration and integration.has_secret(name)),
+                )
+                for name in form.fields
+                if name != "provider"
+            ],
+        },
+    )

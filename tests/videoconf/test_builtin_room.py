@@ -16,13 +16,19 @@ def _session(ctx, *, ticket=False) -> VideoSession:
     with ctx.schema():
         office = make_office()
         official = make_official(office)
-        return video_session_open(official=official, title="Videoberatung",
-                                  ticket=make_ticket(office, official) if ticket else None)
+        return video_session_open(
+            official=official,
+            title="Videoberatung",
+            ticket=make_ticket(office, official) if ticket else None,
+        )
 
 
 def _post(client: Client, key: str, kind: str, payload=None):
-    return client.post(f"/video/{key}/signal/", {"type": kind, "payload": payload or {}},
-                       content_type="application/json")
+    return client.post(
+        f"/video/{key}/signal/",
+        {"type": kind, "payload": payload or {}},
+        content_type="application/json",
+    )
 
 
 def _get(client: Client, key: str, since: int = 0):
@@ -118,8 +124,10 @@ def test_hello_drops_the_senders_older_messages(tenant_a):
     _post(client, session.host_key, "hello")
     _post(client, session.guest_key, "hello")  # the citizen reloaded the page
     with tenant_a.schema():
-        assert list(VideoSignal.objects.filter(session=session).values_list(
-            "sender", "kind")) == [("host", "hello"), ("guest", "hello")]
+        assert list(VideoSignal.objects.filter(session=session).values_list("sender", "kind")) == [
+            ("host", "hello"),
+            ("guest", "hello"),
+        ]
 
 
 def test_signalling_of_one_session_is_invisible_to_another(tenant_a):
@@ -153,15 +161,19 @@ def test_ending_the_session_deletes_its_signals_and_closes_signalling(tenant_a):
     assert _post(client, session.guest_key, "bye").status_code == 410
 
 
-@pytest.mark.parametrize("body, code", [
-    ({"type": "shout", "payload": {}}, "signal_invalid"),
-    ({"type": "offer", "payload": [1, 2]}, "signal_invalid"),
-    ({"type": "offer", "payload": {"sdp": "x" * 70_000}}, "signal_too_large"),
-])
+@pytest.mark.parametrize(
+    "body, code",
+    [
+        ({"type": "shout", "payload": {}}, "signal_invalid"),
+        ({"type": "offer", "payload": [1, 2]}, "signal_invalid"),
+        ({"type": "offer", "payload": {"sdp": "x" * 70_000}}, "signal_too_large"),
+    ],
+)
 def test_bad_signalling_input_gets_a_clear_error(tenant_a, body, code):
     session = _session(tenant_a)
-    response = tenant_a.client().post(f"/video/{session.guest_key}/signal/", body,
-                                      content_type="application/json")
+    response = tenant_a.client().post(
+        f"/video/{session.guest_key}/signal/", body, content_type="application/json"
+    )
     assert 400 <= response.status_code < 500
     assert response.json()["code"] == code
 
@@ -169,8 +181,9 @@ def test_bad_signalling_input_gets_a_clear_error(tenant_a, body, code):
 def test_malformed_requests_get_400(tenant_a):
     session = _session(tenant_a)
     client = tenant_a.client()
-    not_json = client.post(f"/video/{session.guest_key}/signal/", "{",
-                           content_type="application/json")
+    not_json = client.post(
+        f"/video/{session.guest_key}/signal/", "{", content_type="application/json"
+    )
     assert not_json.status_code == 400 and not_json.json()["code"] == "signal_invalid"
     assert _get(client, session.guest_key, since="abc").status_code == 400  # type: ignore[arg-type]
 
@@ -180,7 +193,8 @@ def test_a_session_takes_a_bounded_number_of_messages(tenant_a):
     with tenant_a.schema():
         VideoSignal.objects.bulk_create(
             VideoSignal(session=session, sender="guest", kind="candidate", payload={})
-            for _ in range(MAX_SIGNALS_PER_SESSION))
+            for _ in range(MAX_SIGNALS_PER_SESSION)
+        )
     response = _post(tenant_a.client(), session.host_key, "candidate", {"gen": "g"})
     assert response.status_code == 429
     assert response.json()["code"] == "signal_limit_reached"
@@ -191,9 +205,14 @@ def test_signalling_posts_need_the_csrf_token(tenant_a):
     strict = Client(HTTP_HOST=tenant_a.host, enforce_csrf_checks=True)
     page = strict.get(f"/video/{session.guest_key}/")
     token = page.cookies["csrftoken"].value
-    refused = strict.post(f"/video/{session.guest_key}/signal/", {"type": "hello"},
-                          content_type="application/json")
+    refused = strict.post(
+        f"/video/{session.guest_key}/signal/", {"type": "hello"}, content_type="application/json"
+    )
     assert refused.status_code == 403
-    accepted = strict.post(f"/video/{session.guest_key}/signal/", {"type": "hello"},
-                           content_type="application/json", HTTP_X_CSRFTOKEN=token)
+    accepted = strict.post(
+        f"/video/{session.guest_key}/signal/",
+        {"type": "hello"},
+        content_type="application/json",
+        HTTP_X_CSRFTOKEN=token,
+    )
     assert accepted.status_code == 201

@@ -27,15 +27,21 @@ def _admin(ctx):
 
 
 def _webex_body(fake, creds, **extra) -> dict:
-    return {"provider": "webex", "client_id": creds.client_id,
-            "client_secret": creds.client_secret, "refresh_token": creds.refresh_token,
-            "host_email": "video@alpha-stadt.example", "site_url": "alpha.webex.com",
-            "webhook_secret": "whsec-alpha-0123456789", "api_base": fake.base_url, **extra}
+    return {
+        "provider": "webex",
+        "client_id": creds.client_id,
+        "client_secret": creds.client_secret,
+        "refresh_token": creds.refresh_token,
+        "host_email": "video@alpha-stadt.example",
+        "site_url": "alpha.webex.com",
+        "webhook_secret": "whsec-alpha-0123456789",
+        "api_base": fake.base_url,
+        **extra,
+    }
 
 
 def _secrets(creds) -> list[str]:
-    return [creds.client_secret, creds.refresh_token, creds.access_token,
-            "whsec-alpha-0123456789"]
+    return [creds.client_secret, creds.refresh_token, creds.access_token, "whsec-alpha-0123456789"]
 
 
 def test_get_without_configuration_shows_the_builtin_default(tenant_a):
@@ -51,8 +57,12 @@ def test_get_without_configuration_shows_the_builtin_default(tenant_a):
 def test_put_stores_secrets_encrypted_and_never_returns_them(tenant_a, fake_webex):
     creds = register(fake_webex, "alpha")
     client, auth = _admin(tenant_a)
-    response = client.put(URL, _webex_body(fake_webex, creds, access_token=creds.access_token),
-                          content_type="application/json", **auth)
+    response = client.put(
+        URL,
+        _webex_body(fake_webex, creds, access_token=creds.access_token),
+        content_type="application/json",
+        **auth,
+    )
     assert response.status_code == 200, response.content
     data = response.json()
     assert data["provider"] == "webex" and data["client_id"] == creds.client_id
@@ -66,8 +76,10 @@ def test_put_stores_secrets_encrypted_and_never_returns_them(tenant_a, fake_webe
 
     with tenant_a.schema():
         with connection.cursor() as cursor:
-            cursor.execute("SELECT client_secret_enc, refresh_token_enc, access_token_enc, "
-                           "webhook_secret_enc FROM videoconf_videointegration")
+            cursor.execute(
+                "SELECT client_secret_enc, refresh_token_enc, access_token_enc, "
+                "webhook_secret_enc FROM videoconf_videointegration"
+            )
             raw = cursor.fetchone()
         assert all(raw) and not any(s in "".join(raw) for s in _secrets(creds))
         row = VideoIntegration.objects.get()
@@ -84,9 +96,17 @@ def test_put_without_secrets_keeps_the_stored_ones(tenant_a, fake_webex):
     creds = register(fake_webex, "alpha")
     client, auth = _admin(tenant_a)
     client.put(URL, _webex_body(fake_webex, creds), content_type="application/json", **auth)
-    response = client.put(URL, {"provider": "webex", "client_id": creds.client_id,
-                                "host_email": "neu@alpha-stadt.example", "client_secret": ""},
-                          content_type="application/json", **auth)
+    response = client.put(
+        URL,
+        {
+            "provider": "webex",
+            "client_id": creds.client_id,
+            "host_email": "neu@alpha-stadt.example",
+            "client_secret": "",
+        },
+        content_type="application/json",
+        **auth,
+    )
     assert response.status_code == 200
     assert response.json()["host_email"] == "neu@alpha-stadt.example"
     with tenant_a.schema():
@@ -97,11 +117,16 @@ def test_new_credentials_drop_the_old_access_token(tenant_a, fake_webex):
     creds = register(fake_webex, "alpha")
     other = register(fake_webex, "other")
     client, auth = _admin(tenant_a)
-    client.put(URL, _webex_body(fake_webex, creds, access_token=creds.access_token),
-               content_type="application/json", **auth)
+    client.put(
+        URL,
+        _webex_body(fake_webex, creds, access_token=creds.access_token),
+        content_type="application/json",
+        **auth,
+    )
     fake_webex.clear_requests()
-    response = client.put(URL, _webex_body(fake_webex, other), content_type="application/json",
-                          **auth)
+    response = client.put(
+        URL, _webex_body(fake_webex, other), content_type="application/json", **auth
+    )
     assert response.status_code == 200
     # Registering the webhooks needed a token: it came from the new app, not the old org.
     calls = fake_webex.requests()
@@ -113,8 +138,9 @@ def test_new_credentials_drop_the_old_access_token(tenant_a, fake_webex):
 
 def test_webex_without_credentials_is_refused(tenant_a):
     client, auth = _admin(tenant_a)
-    response = client.put(URL, {"provider": "webex", "client_id": "x"},
-                          content_type="application/json", **auth)
+    response = client.put(
+        URL, {"provider": "webex", "client_id": "x"}, content_type="application/json", **auth
+    )
     assert response.status_code == 400
     assert response.json()["code"] == "credentials_incomplete"
     assert "client_secret" in response.json()["errors"]
@@ -128,8 +154,9 @@ def test_api_base_can_be_restricted_to_webex(tenant_a, fake_webex, settings):
     settings.WEBEX_API_BASE_ALLOWED_HOSTS = ["webexapis.com"]
     creds = register(fake_webex, "alpha")
     client, auth = _admin(tenant_a)
-    response = client.put(URL, _webex_body(fake_webex, creds), content_type="application/json",
-                          **auth)
+    response = client.put(
+        URL, _webex_body(fake_webex, creds), content_type="application/json", **auth
+    )
     assert response.status_code == 400
     assert response.json()["code"] == "api_base_not_allowed"
 
@@ -145,15 +172,18 @@ def test_connection_test_succeeds_with_good_credentials(tenant_a, fake_webex):
     with tenant_a.schema():
         row = VideoIntegration.objects.get()
         assert row.secret("refresh_token") == fake_webex.valid_refresh_tokens(creds.client_id)[0]
-        assert AuditLog.objects.filter(action="video_integration.test",
-                                       changes__ok=True).exists()
+        assert AuditLog.objects.filter(action="video_integration.test", changes__ok=True).exists()
 
 
 def test_connection_test_reports_the_providers_message(tenant_a, fake_webex):
     creds = register(fake_webex, "alpha")
     client, auth = _admin(tenant_a)
-    client.put(URL, _webex_body(fake_webex, creds, client_secret="falsch"),
-               content_type="application/json", **auth)
+    client.put(
+        URL,
+        _webex_body(fake_webex, creds, client_secret="falsch"),
+        content_type="application/json",
+        **auth,
+    )
     response = client.post(TEST_URL, **auth)
     assert response.status_code == 400
     data = response.json()
@@ -174,8 +204,15 @@ def test_staff_and_anonymous_users_cannot_use_the_api(tenant_a):
     client = tenant_a.client()
     token = api_token(client, staff.user.email, "pw-123456")
     assert client.get(URL, HTTP_AUTHORIZATION=f"Token {token}").status_code == 403
-    assert client.put(URL, {"provider": "builtin"}, content_type="application/json",
-                      HTTP_AUTHORIZATION=f"Token {token}").status_code == 403
+    assert (
+        client.put(
+            URL,
+            {"provider": "builtin"},
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Token {token}",
+        ).status_code
+        == 403
+    )
     assert client.post(TEST_URL, HTTP_AUTHORIZATION=f"Token {token}").status_code == 403
     assert tenant_a.client().get(URL).status_code in (401, 403)
 
@@ -183,8 +220,7 @@ def test_staff_and_anonymous_users_cannot_use_the_api(tenant_a):
 def test_another_municipality_sees_nothing_of_it(tenant_a, tenant_b, fake_webex):
     creds = register(fake_webex, "alpha")
     client_a, auth_a = _admin(tenant_a)
-    client_a.put(URL, _webex_body(fake_webex, creds), content_type="application/json",
-                 **auth_a)
+    client_a.put(URL, _webex_body(fake_webex, creds), content_type="application/json", **auth_a)
     # tenant_a's token on tenant_b's host is worthless …
     assert tenant_b.client().get(URL, **auth_a).status_code == 401
     # … and tenant_b's own admin sees its own (unconfigured) integration.
@@ -234,8 +270,9 @@ def test_page_saves_settings_and_shows_the_test_result(tenant_a, fake_webex):
     ok = client.post(PAGE, {"action": "test"}).content.decode()
     assert "Verbindung erfolgreich getestet." in ok
 
-    fake_webex.revoke_refresh_token(creds.client_id,
-                                    fake_webex.valid_refresh_tokens(creds.client_id)[0])
+    fake_webex.revoke_refresh_token(
+        creds.client_id, fake_webex.valid_refresh_tokens(creds.client_id)[0]
+    )
     failed = client.post(PAGE, {"action": "test"}).content.decode()
     assert 'role="alert"' in failed
     assert "The refresh token is invalid or expired." in failed
@@ -257,4 +294,5 @@ def test_the_api_is_described_in_the_openapi_schema(tenant_a):
     assert "/api/admin/video-integration/" in paths
     assert "/api/admin/video-integration/test/" in paths
     assert "client_secret" not in json.dumps(
-        paths["/api/admin/video-integration/"]["get"]["responses"])
+        paths["/api/admin/video-integration/"]["get"]["responses"]
+    )

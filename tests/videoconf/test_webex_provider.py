@@ -44,8 +44,9 @@ def test_whole_call_flow_from_meeting_to_deleted_meeting(tenant_a, fake_webex):
     with tenant_a.schema():
         configure_webex(fake_webex, creds)
         official = _official()
-        session = video_session_open(official=official, title="Videoberatung Bürgerbüro",
-                                     duration_minutes=15)
+        session = video_session_open(
+            official=official, title="Videoberatung Bürgerbüro", duration_minutes=15
+        )
 
         assert session.pk and session.provider == "webex" and session.external_id
         assert session.host_url == f"/video/{session.host_key}/"
@@ -109,8 +110,9 @@ def test_appointment_meeting_is_scheduled_at_the_appointment_time(tenant_a, fake
         official = _official()
         start = (timezone.now() + timedelta(days=3)).replace(second=0, microsecond=0)
         appointment = make_video_appointment(official.offices.first(), official, start=start)
-        session = video_session_open(official=official, title="Videoberatung",
-                                     appointment=appointment, duration_minutes=30)
+        session = video_session_open(
+            official=official, title="Videoberatung", appointment=appointment, duration_minutes=30
+        )
     body = fake_webex.requests("POST", "/meetings")[0].json
     assert body["timezone"] == "Europe/Berlin"
     assert body["start"] == start.isoformat(timespec="seconds")
@@ -118,7 +120,8 @@ def test_appointment_meeting_is_scheduled_at_the_appointment_time(tenant_a, fake
 
 
 def test_expired_access_token_is_refreshed_first_and_rotated_refresh_token_saved_encrypted(
-        tenant_a, fake_webex):
+    tenant_a, fake_webex
+):
     creds = register(fake_webex, "alpha")
     with tenant_a.schema():
         configure_webex(fake_webex, creds, expires_at=timezone.now() + timedelta(seconds=30))
@@ -136,8 +139,9 @@ def test_expired_access_token_is_refreshed_first_and_rotated_refresh_token_saved
         assert row.secret("access_token") == new_access
         assert row.access_token_expires_at > timezone.now() + timedelta(days=13)
         with connection.cursor() as cursor:
-            cursor.execute("SELECT refresh_token_enc, access_token_enc "
-                           "FROM videoconf_videointegration")
+            cursor.execute(
+                "SELECT refresh_token_enc, access_token_enc FROM videoconf_videointegration"
+            )
             raw_refresh, raw_access = cursor.fetchone()
         assert rotated not in raw_refresh and new_access not in raw_access
         assert decrypt(raw_refresh) == rotated
@@ -156,7 +160,10 @@ def test_token_refused_with_401_is_refreshed_and_the_call_repeated(tenant_a, fak
         session = video_session_open(official=_official(), title="Videoberatung")
 
         assert [(r.path, r.status) for r in fake_webex.requests()] == [
-            ("/meetings", 401), ("/access_token", 200), ("/meetings", 200)]
+            ("/meetings", 401),
+            ("/access_token", 200),
+            ("/meetings", 200),
+        ]
         assert fake_webex.meeting(session.external_id) is not None
         row = VideoIntegration.objects.get()
         assert row.secret("refresh_token") == fake_webex.valid_refresh_tokens(creds.client_id)[0]
@@ -190,14 +197,17 @@ def test_rate_limit_waits_for_retry_after_then_succeeds(tenant_a, fake_webex):
 
 
 def test_persistent_server_errors_raise_with_code_and_tracking_id_and_later_calls_work(
-        tenant_a, fake_webex, caplog):
+    tenant_a, fake_webex, caplog
+):
     creds = register(fake_webex, "alpha")
     fake_webex.fail_next("/meetings", 503, count=4, method="POST")  # 1 try + 3 retries
     with tenant_a.schema():
         configure_webex(fake_webex, creds)
         official = _official()
-        with caplog.at_level(logging.WARNING, logger="videoconf.webex"), \
-                pytest.raises(VideoProviderError) as caught:
+        with (
+            caplog.at_level(logging.WARNING, logger="videoconf.webex"),
+            pytest.raises(VideoProviderError) as caught,
+        ):
             video_session_open(official=official, title="Videoberatung")
         error = caught.value
         attempts = fake_webex.requests("POST", "/meetings")
@@ -248,8 +258,7 @@ def test_ending_during_an_outage_is_retried_later(tenant_a, fake_webex):
         assert fake_webex.meeting(session.external_id) is None
 
 
-def test_each_municipality_calls_webex_with_its_own_credentials(tenant_a, tenant_b,
-                                                                  fake_webex):
+def test_each_municipality_calls_webex_with_its_own_credentials(tenant_a, tenant_b, fake_webex):
     creds_a = register(fake_webex, "alpha")
     creds_b = register(fake_webex, "beta")
     with tenant_a.schema():

@@ -22,8 +22,9 @@ from videoconf.providers.webex import DatabaseTokenProvider
 def test_concurrent_workers_refresh_an_expired_token_once(committed_tenant, fake_webex):
     creds = register(fake_webex, "tmp")
     with schema_context(committed_tenant.slug):
-        integration = configure_webex(fake_webex, creds,
-                                      expires_at=timezone.now() - timedelta(minutes=1))
+        integration = configure_webex(
+            fake_webex, creds, expires_at=timezone.now() - timedelta(minutes=1)
+        )
     fake_webex.delay_next("/access_token", 0.5)  # the first refresh is slow
     workers = 4
     barrier = threading.Barrier(workers)
@@ -33,8 +34,9 @@ def test_concurrent_workers_refresh_an_expired_token_once(committed_tenant, fake
     def work() -> None:
         try:
             connection.set_tenant(committed_tenant.tenant)
-            provider = DatabaseTokenProvider(integration.pk, api_base=fake_webex.base_url,
-                                             timeout=5)
+            provider = DatabaseTokenProvider(
+                integration.pk, api_base=fake_webex.base_url, timeout=5
+            )
             barrier.wait()
             tokens.append(provider.get_token())
         except BaseException as exc:  # reported below
@@ -59,13 +61,13 @@ def test_concurrent_workers_refresh_an_expired_token_once(committed_tenant, fake
 
 
 def test_after_a_401_a_token_renewed_by_another_worker_is_used_without_refreshing(
-        tenant_a, fake_webex):
+    tenant_a, fake_webex
+):
     # (Also makes pytest-django create the test database when this module runs alone.)
     creds = register(fake_webex, "alpha")
     with tenant_a.schema():
         integration = configure_webex(fake_webex, creds)
-        provider = DatabaseTokenProvider(integration.pk, api_base=fake_webex.base_url,
-                                         timeout=5)
+        provider = DatabaseTokenProvider(integration.pk, api_base=fake_webex.base_url, timeout=5)
         assert provider.get_token() == creds.access_token
         # Meanwhile another worker refreshed and stored a new token.
         renewed = fake_webex.issue_access_token(creds.client_id)

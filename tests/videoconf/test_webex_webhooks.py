@@ -33,10 +33,14 @@ def _deliver(client, deliveries, slug: str):
     responses = []
     for target, body, headers in deliveries:
         assert target.endswith(_url(slug))
-        extra = {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in headers.items()
-                 if k.lower() != "content-type"}
-        responses.append(client.post(_url(slug), data=body, content_type="application/json",
-                                     **extra))
+        extra = {
+            f"HTTP_{k.upper().replace('-', '_')}": v
+            for k, v in headers.items()
+            if k.lower() != "content-type"
+        }
+        responses.append(
+            client.post(_url(slug), data=body, content_type="application/json", **extra)
+        )
     return responses
 
 
@@ -46,13 +50,11 @@ def webex_a(tenant_a, fake_webex):
     creds = register(fake_webex, "alpha")
     with tenant_a.schema():
         configure_webex(fake_webex, creds)
-        integration, error = video_integration_save(acting_user=None,
-                                                     data={"provider": "webex"})
+        integration, error = video_integration_save(acting_user=None, data={"provider": "webex"})
         assert error is None
         office = make_office("buergerbuero-v")
         official = make_official(office)
-    return {"creds": creds, "integration": integration, "office": office,
-            "official": official}
+    return {"creds": creds, "integration": integration, "office": office, "official": official}
 
 
 def _secret(ctx) -> str:
@@ -60,13 +62,17 @@ def _secret(ctx) -> str:
         return VideoIntegration.objects.get().secret("webhook_secret")
 
 
-def test_saving_the_integration_registers_webhooks_and_replaces_old_ones(tenant_a, webex_a,
-                                                                          fake_webex):
+def test_saving_the_integration_registers_webhooks_and_replaces_old_ones(
+    tenant_a, webex_a, fake_webex
+):
     target = f"http://{settings.PLATFORM_DOMAIN}:{settings.PLATFORM_PORT}{_url(tenant_a.slug)}"
     hooks = fake_webex.requests("POST", "/webhooks")
     assert sorted((h.json["resource"], h.json["event"]) for h in hooks) == [
-        ("meetingParticipants", "joined"), ("meetingParticipants", "left"),
-        ("meetings", "ended"), ("meetings", "started")]
+        ("meetingParticipants", "joined"),
+        ("meetingParticipants", "left"),
+        ("meetings", "ended"),
+        ("meetings", "started"),
+    ]
     assert {h.json["targetUrl"] for h in hooks} == {target}
     assert {h.json["secret"] for h in hooks} == {_secret(tenant_a)}
     assert {h.json["ownedBy"] for h in hooks} == {"org"}
@@ -74,8 +80,7 @@ def test_saving_the_integration_registers_webhooks_and_replaces_old_ones(tenant_
     assert len(first_ids) == 4
 
     with tenant_a.schema():
-        integration, error = video_integration_save(acting_user=None,
-                                                    data={"provider": "webex"})
+        integration, error = video_integration_save(acting_user=None, data={"provider": "webex"})
     assert error is None
     assert len(fake_webex.requests("DELETE", "/webhooks")) == 4
     assert not first_ids & set(integration.webhook_ids)
@@ -91,11 +96,13 @@ def test_switching_back_to_builtin_removes_the_webhooks(tenant_a, webex_a, fake_
 
 
 def test_appointment_moves_to_in_session_then_done_and_replays_change_nothing(
-        tenant_a, webex_a, fake_webex, public_client):
+    tenant_a, webex_a, fake_webex, public_client
+):
     with tenant_a.schema():
         appointment = make_video_appointment(webex_a["office"], webex_a["official"])
-        session = video_session_open(official=webex_a["official"], title="Videoberatung",
-                                     appointment=appointment)
+        session = video_session_open(
+            official=webex_a["official"], title="Videoberatung", appointment=appointment
+        )
     started = fake_webex.meeting_events(session.external_id, "started")
     assert len(started) == 1
 
@@ -132,33 +139,44 @@ def test_appointment_moves_to_in_session_then_done_and_replays_change_nothing(
         assert appointment.status == Appointment.Status.DONE
 
 
-def test_guest_joining_and_host_leaving_drive_the_appointment(tenant_a, webex_a, fake_webex,
-                                                               public_client):
+def test_guest_joining_and_host_leaving_drive_the_appointment(
+    tenant_a, webex_a, fake_webex, public_client
+):
     with tenant_a.schema():
         appointment = make_video_appointment(webex_a["office"], webex_a["official"])
-        session = video_session_open(official=webex_a["official"], title="Videoberatung",
-                                     appointment=appointment)
-    guest = fake_webex.add_participant(session.external_id, "Gast", "g@example.org",
-                                       state="joined")
-    host = fake_webex.add_participant(session.external_id, "Amt", "h@example.org",
-                                      state="joined", host=True)
+        session = video_session_open(
+            official=webex_a["official"], title="Videoberatung", appointment=appointment
+        )
+    guest = fake_webex.add_participant(session.external_id, "Gast", "g@example.org", state="joined")
+    host = fake_webex.add_participant(
+        session.external_id, "Amt", "h@example.org", state="joined", host=True
+    )
 
-    _deliver(public_client, fake_webex.participant_events(
-        session.external_id, guest["id"], "joined"), tenant_a.slug)
+    _deliver(
+        public_client,
+        fake_webex.participant_events(session.external_id, guest["id"], "joined"),
+        tenant_a.slug,
+    )
     with tenant_a.schema():
         appointment.refresh_from_db()
         session.refresh_from_db()
         assert appointment.status == "in_session" and session.guest_joined_at
 
     # The citizen's connection drops: not the end of the consultation.
-    _deliver(public_client, fake_webex.participant_events(
-        session.external_id, guest["id"], "left"), tenant_a.slug)
+    _deliver(
+        public_client,
+        fake_webex.participant_events(session.external_id, guest["id"], "left"),
+        tenant_a.slug,
+    )
     with tenant_a.schema():
         appointment.refresh_from_db()
         assert appointment.status == "in_session"
 
-    _deliver(public_client, fake_webex.participant_events(
-        session.external_id, host["id"], "left"), tenant_a.slug)
+    _deliver(
+        public_client,
+        fake_webex.participant_events(session.external_id, host["id"], "left"),
+        tenant_a.slug,
+    )
     with tenant_a.schema():
         appointment.refresh_from_db()
         assert appointment.status == "done"
@@ -171,8 +189,9 @@ def test_ticket_moves_to_in_session_then_done(tenant_a, webex_a, fake_webex, pub
         pytest.skip("scheduling.queue_services.ticket_start is not there yet")
     with tenant_a.schema():
         ticket = make_ticket(webex_a["office"], webex_a["official"], status="called")
-        session = video_session_open(official=webex_a["official"], title="Videoberatung",
-                                     ticket=ticket)
+        session = video_session_open(
+            official=webex_a["official"], title="Videoberatung", ticket=ticket
+        )
     started = fake_webex.meeting_events(session.external_id, "started")
     ended = fake_webex.meeting_events(session.external_id, "ended")
     for _ in range(2):
@@ -189,18 +208,21 @@ def test_ticket_moves_to_in_session_then_done(tenant_a, webex_a, fake_webex, pub
 
 
 def test_events_for_meetings_we_do_not_know_are_acknowledged(tenant_a, webex_a, public_client):
-    body = json.dumps({"resource": "meetings", "event": "started",
-                       "data": {"id": "not-ours"}}).encode()
+    body = json.dumps(
+        {"resource": "meetings", "event": "started", "data": {"id": "not-ours"}}
+    ).encode()
     response = public_client.post(
-        _url(tenant_a.slug), data=body, content_type="application/json",
-        HTTP_X_SPARK_SIGNATURE=sign_webhook_body(body, _secret(tenant_a)))
+        _url(tenant_a.slug),
+        data=body,
+        content_type="application/json",
+        HTTP_X_SPARK_SIGNATURE=sign_webhook_body(body, _secret(tenant_a)),
+    )
     assert response.status_code == 200
     assert response.json()["status"] == "unknown_meeting"
 
 
 def test_missing_signature_is_refused_with_401(tenant_a, webex_a, public_client):
-    response = public_client.post(_url(tenant_a.slug), data=b"{}",
-                                  content_type="application/json")
+    response = public_client.post(_url(tenant_a.slug), data=b"{}", content_type="application/json")
     assert response.status_code == 401
     assert response.json()["code"] == "signature_missing"
 
@@ -208,19 +230,28 @@ def test_missing_signature_is_refused_with_401(tenant_a, webex_a, public_client)
 def test_wrong_signature_is_refused_with_403(tenant_a, webex_a, public_client, fake_webex):
     with tenant_a.schema():
         appointment = make_video_appointment(webex_a["office"], webex_a["official"])
-        session = video_session_open(official=webex_a["official"], title="Videoberatung",
-                                     appointment=appointment)
+        session = video_session_open(
+            official=webex_a["official"], title="Videoberatung", appointment=appointment
+        )
     [(_, body, headers)] = fake_webex.meeting_events(session.external_id, "started")
     tampered = body.replace(b'"started"', b'"ended"')
     response = public_client.post(
-        _url(tenant_a.slug), data=tampered, content_type="application/json",
-        HTTP_X_SPARK_SIGNATURE=headers["X-Spark-Signature"])
+        _url(tenant_a.slug),
+        data=tampered,
+        content_type="application/json",
+        HTTP_X_SPARK_SIGNATURE=headers["X-Spark-Signature"],
+    )
     assert response.status_code == 403
-    assert response.json() == {"detail": "X-Spark-Signature does not match.",
-                               "code": "signature_invalid"}
+    assert response.json() == {
+        "detail": "X-Spark-Signature does not match.",
+        "code": "signature_invalid",
+    }
     forged = public_client.post(
-        _url(tenant_a.slug), data=body, content_type="application/json",
-        HTTP_X_SPARK_SIGNATURE=sign_webhook_body(body, "guessed-secret"))
+        _url(tenant_a.slug),
+        data=body,
+        content_type="application/json",
+        HTTP_X_SPARK_SIGNATURE=sign_webhook_body(body, "guessed-secret"),
+    )
     assert forged.status_code == 403
     with tenant_a.schema():
         appointment.refresh_from_db()
@@ -229,9 +260,12 @@ def test_wrong_signature_is_refused_with_403(tenant_a, webex_a, public_client, f
 
 def test_unknown_municipality_gets_404(public_client, db):
     body = b'{"resource":"meetings","event":"started","data":{}}'
-    response = public_client.post(_url("gibt-es-nicht"), data=body,
-                                  content_type="application/json",
-                                  HTTP_X_SPARK_SIGNATURE=sign_webhook_body(body, "x"))
+    response = public_client.post(
+        _url("gibt-es-nicht"),
+        data=body,
+        content_type="application/json",
+        HTTP_X_SPARK_SIGNATURE=sign_webhook_body(body, "x"),
+    )
     assert response.status_code == 404
     assert response.json()["code"] == "unknown_tenant"
 
@@ -241,13 +275,18 @@ def test_webhook_is_csrf_exempt(tenant_a, webex_a):
 
     client = Client(HTTP_HOST=settings.PLATFORM_DOMAIN, enforce_csrf_checks=True)
     body = b'{"resource":"rooms","event":"created","data":{}}'
-    response = client.post(_url(tenant_a.slug), data=body, content_type="application/json",
-                           HTTP_X_SPARK_SIGNATURE=sign_webhook_body(body, _secret(tenant_a)))
+    response = client.post(
+        _url(tenant_a.slug),
+        data=body,
+        content_type="application/json",
+        HTTP_X_SPARK_SIGNATURE=sign_webhook_body(body, _secret(tenant_a)),
+    )
     assert response.status_code == 200 and response.json()["status"] == "ignored"
 
 
-def test_one_municipalitys_signed_event_is_refused_for_another(tenant_a, tenant_b, webex_a,
-                                                                fake_webex, public_client):
+def test_one_municipalitys_signed_event_is_refused_for_another(
+    tenant_a, tenant_b, webex_a, fake_webex, public_client
+):
     creds_b = register(fake_webex, "beta")
     with tenant_b.schema():
         configure_webex(fake_webex, creds_b)
@@ -255,42 +294,57 @@ def test_one_municipalitys_signed_event_is_refused_for_another(tenant_a, tenant_
         office = make_office("amt-b")
         official_b = make_official(office)
         appointment_b = make_video_appointment(office, official_b)
-        session_b = video_session_open(official=official_b, title="Videoberatung",
-                                       appointment=appointment_b)
+        session_b = video_session_open(
+            official=official_b, title="Videoberatung", appointment=appointment_b
+        )
     assert _secret(tenant_a) != _secret(tenant_b)
     # tenant_b's event, signed with tenant_b's secret, posted to tenant_a's URL: refused.
     [(_, body, headers)] = fake_webex.meeting_events(session_b.external_id, "started")
-    response = public_client.post(_url(tenant_a.slug), data=body,
-                                  content_type="application/json",
-                                  HTTP_X_SPARK_SIGNATURE=headers["X-Spark-Signature"])
+    response = public_client.post(
+        _url(tenant_a.slug),
+        data=body,
+        content_type="application/json",
+        HTTP_X_SPARK_SIGNATURE=headers["X-Spark-Signature"],
+    )
     assert response.status_code == 403
     # Re-signed with tenant_a's secret it is accepted there, but names no session of tenant_a.
-    response = public_client.post(_url(tenant_a.slug), data=body,
-                                  content_type="application/json",
-                                  HTTP_X_SPARK_SIGNATURE=sign_webhook_body(body,
-                                                                           _secret(tenant_a)))
+    response = public_client.post(
+        _url(tenant_a.slug),
+        data=body,
+        content_type="application/json",
+        HTTP_X_SPARK_SIGNATURE=sign_webhook_body(body, _secret(tenant_a)),
+    )
     assert response.json()["status"] == "unknown_meeting"
     with tenant_b.schema():
         appointment_b.refresh_from_db()
         assert appointment_b.status == "booked"
     # Through its own URL it works.
-    assert _deliver(public_client, [(f"x{_url(tenant_b.slug)}", body, headers)],
-                    tenant_b.slug)[0].json()["status"] == "processed"
+    assert (
+        _deliver(public_client, [(f"x{_url(tenant_b.slug)}", body, headers)], tenant_b.slug)[
+            0
+        ].json()["status"]
+        == "processed"
+    )
 
 
 def test_municipality_without_webex_has_no_webhook(tenant_b, public_client):
     body = b"{}"
-    response = public_client.post(_url(tenant_b.slug), data=body,
-                                  content_type="application/json",
-                                  HTTP_X_SPARK_SIGNATURE=sign_webhook_body(body, "x"))
+    response = public_client.post(
+        _url(tenant_b.slug),
+        data=body,
+        content_type="application/json",
+        HTTP_X_SPARK_SIGNATURE=sign_webhook_body(body, "x"),
+    )
     assert response.status_code == 404
     assert response.json()["code"] == "webhook_not_configured"
 
 
 def test_webhook_is_only_on_the_public_host(tenant_a, webex_a):
     body = b"{}"
-    response = tenant_a.client().post(_url(tenant_a.slug), data=body,
-                                      content_type="application/json",
-                                      HTTP_X_SPARK_SIGNATURE=sign_webhook_body(
-                                          body, _secret(tenant_a)))
+    response = tenant_a.client().post(
+        _url(tenant_a.slug),
+        data=body,
+        content_type="application/json",
+        HTTP_X_SPARK_SIGNATURE=sign_webhook_body(body, _secret(tenant_a)),
+    )
     assert response.status_code == 404

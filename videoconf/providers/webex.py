@@ -62,10 +62,15 @@ SIGNATURE_HEADER = "X-Spark-Signature"
 
 # For the official: what happened and what to do. Webex's own words are appended.
 _MESSAGES: tuple[tuple[type[WebexError], str], ...] = (
-    (WebexAuthFailed, "Webex hat die Anmeldung abgelehnt. Bitte die Zugangsdaten der "
-                      "Video-Integration prüfen oder die App in Webex neu autorisieren."),
-    (WebexRateLimited, "Webex nimmt gerade keine weiteren Anfragen an. Bitte in einer Minute "
-                       "erneut versuchen."),
+    (
+        WebexAuthFailed,
+        "Webex hat die Anmeldung abgelehnt. Bitte die Zugangsdaten der "
+        "Video-Integration prüfen oder die App in Webex neu autorisieren.",
+    ),
+    (
+        WebexRateLimited,
+        "Webex nimmt gerade keine weiteren Anfragen an. Bitte in einer Minute erneut versuchen.",
+    ),
     (WebexTimeout, "Webex hat nicht rechtzeitig geantwortet. Bitte gleich erneut versuchen."),
     (WebexUnavailable, "Webex ist gerade nicht erreichbar. Bitte gleich erneut versuchen."),
     (WebexNotFound, "Das Webex-Meeting wurde nicht gefunden."),
@@ -76,8 +81,7 @@ _MESSAGES: tuple[tuple[type[WebexError], str], ...] = (
 def webhook_target_url(slug: str) -> str:
     """Where Webex posts this municipality's events: the public (vendor) host."""
     port = f":{settings.PLATFORM_PORT}" if settings.PLATFORM_PORT else ""
-    return (f"{settings.PLATFORM_SCHEME}://{settings.PLATFORM_DOMAIN}{port}"
-            f"/webhooks/webex/{slug}/")
+    return f"{settings.PLATFORM_SCHEME}://{settings.PLATFORM_DOMAIN}{port}/webhooks/webex/{slug}/"
 
 
 def _secret(row: VideoIntegration, name: str) -> str:
@@ -85,7 +89,8 @@ def _secret(row: VideoIntegration, name: str) -> str:
         return row.secret(name)
     except ValueError as exc:  # FIELD_ENCRYPTION_KEY changed since the secret was stored
         raise WebexAuthFailed(
-            "Stored credentials cannot be decrypted; please enter them again.") from exc
+            "Stored credentials cannot be decrypted; please enter them again."
+        ) from exc
 
 
 class DatabaseTokenProvider:
@@ -101,9 +106,15 @@ class DatabaseTokenProvider:
     becomes visible to others when that transaction commits.
     """
 
-    def __init__(self, integration_pk: int, *, api_base: str, timeout: float,
-                 leeway: timedelta = TOKEN_LEEWAY,
-                 clock: Callable[[], datetime] = timezone.now) -> None:
+    def __init__(
+        self,
+        integration_pk: int,
+        *,
+        api_base: str,
+        timeout: float,
+        leeway: timedelta = TOKEN_LEEWAY,
+        clock: Callable[[], datetime] = timezone.now,
+    ) -> None:
         self._pk = integration_pk
         self._schema = connection.schema_name
         self._api_base = api_base
@@ -152,16 +163,27 @@ class DatabaseTokenProvider:
             refresh_token = _secret(row, "refresh_token")
             if not refresh_token:
                 raise WebexAuthFailed(
-                    "The access token expired or was refused and no refresh token is stored.")
-            new = refresh_access_token(self._api_base, row.client_id,
-                                       _secret(row, "client_secret"), refresh_token,
-                                       timeout=self._timeout)
+                    "The access token expired or was refused and no refresh token is stored."
+                )
+            new = refresh_access_token(
+                self._api_base,
+                row.client_id,
+                _secret(row, "client_secret"),
+                refresh_token,
+                timeout=self._timeout,
+            )
             row.set_secret("access_token", new.access_token)
             row.access_token_expires_at = new.expires_at
             row.set_secret("refresh_token", new.refresh_token)
             row.refresh_token_expires_at = new.refresh_token_expires_at
-            row.save(update_fields=["access_token_enc", "access_token_expires_at",
-                                    "refresh_token_enc", "refresh_token_expires_at"])
+            row.save(
+                update_fields=[
+                    "access_token_enc",
+                    "access_token_expires_at",
+                    "refresh_token_enc",
+                    "refresh_token_expires_at",
+                ]
+            )
         self._rejected = None
         return new.access_token
 
@@ -184,8 +206,15 @@ class WebexProvider:
 
     # -- sessions
 
-    def open_session(self, *, session: VideoSession, title: str, duration_minutes: int,
-                     start: datetime | None = None, time_zone: str = "Europe/Berlin") -> None:
+    def open_session(
+        self,
+        *,
+        session: VideoSession,
+        title: str,
+        duration_minutes: int,
+        start: datetime | None = None,
+        time_zone: str = "Europe/Berlin",
+    ) -> None:
         """`POST /meetings` for a 1:1 consultation (lobby, no join before host, no e-mails)."""
         now = timezone.now()
         # Webex refuses a start in the past; the next full minute is "now" for a queue call.
@@ -194,9 +223,13 @@ class WebexProvider:
         minutes = min(max(duration_minutes, MIN_MEETING_MINUTES), MAX_MEETING_MINUTES)
         with self._client("create meeting") as client:
             meeting = client.create_meeting(
-                (title or DEFAULT_TITLE)[:128], begin, begin + timedelta(minutes=minutes),
-                timezone=time_zone, host_email=self.host_email,
-                integration_tags=[INTEGRATION_TAG])
+                (title or DEFAULT_TITLE)[:128],
+                begin,
+                begin + timedelta(minutes=minutes),
+                timezone=time_zone,
+                host_email=self.host_email,
+                integration_tags=[INTEGRATION_TAG],
+            )
         session.external_id = str(meeting["id"])
         session.host_url = room_path(session, "host")
 
@@ -205,8 +238,12 @@ class WebexProvider:
         self._require_meeting(session)
         with self._client("create guest link") as client:
             links = client.create_join_link(
-                session.external_id, (display_name or "Gast")[:128], _guest_email(session),
-                expiration_minutes=JOIN_LINK_MINUTES, host_email=self.host_email)
+                session.external_id,
+                (display_name or "Gast")[:128],
+                _guest_email(session),
+                expiration_minutes=JOIN_LINK_MINUTES,
+                host_email=self.host_email,
+            )
         return str(links["joinLink"])
 
     def host_join_url(self, *, session: VideoSession) -> str:
@@ -214,8 +251,12 @@ class WebexProvider:
         self._require_meeting(session)
         with self._client("create host link") as client:
             links = client.create_join_link(
-                session.external_id, "Sachbearbeitung", _guest_email(session),
-                expiration_minutes=JOIN_LINK_MINUTES, host_email=self.host_email)
+                session.external_id,
+                "Sachbearbeitung",
+                _guest_email(session),
+                expiration_minutes=JOIN_LINK_MINUTES,
+                host_email=self.host_email,
+            )
         return str(links["startLink"])
 
     def end_session(self, *, session: VideoSession) -> None:
@@ -239,8 +280,9 @@ class WebexProvider:
         """Replace this municipality's webhooks by fresh ones for `target_url`."""
         secret = _secret(self.integration, "webhook_secret")
         if not secret:
-            raise VideoProviderError("Für die Webhooks fehlt das Webhook-Secret.",
-                                     error_codes.WEBEX_NOT_CONFIGURED)
+            raise VideoProviderError(
+                "Für die Webhooks fehlt das Webhook-Secret.", error_codes.WEBEX_NOT_CONFIGURED
+            )
         old_ids = set(self.integration.webhook_ids or [])
         with self._client("register webhooks") as client:
             for hook in client.list_webhooks():
@@ -251,8 +293,15 @@ class WebexProvider:
                 client.delete_webhook(str(leftover))
             slug = connection.schema_name
             return [
-                str(client.create_webhook(f"Virtuelles Bürgerbüro {slug} {resource}.{event}",
-                                          target_url, resource, event, secret)["id"])
+                str(
+                    client.create_webhook(
+                        f"Virtuelles Bürgerbüro {slug} {resource}.{event}",
+                        target_url,
+                        resource,
+                        event,
+                        secret,
+                    )["id"]
+                )
                 for resource, event in WEBHOOK_SUBSCRIPTIONS
             ]
 
@@ -266,25 +315,33 @@ class WebexProvider:
         and translate the event; None for events we do not act on."""
         secret = _secret(self.integration, "webhook_secret")
         if not secret:
-            raise WebhookRejected("No webhook secret is configured for this municipality.",
-                                  error_codes.WEBHOOK_NOT_CONFIGURED, 404)
+            raise WebhookRejected(
+                "No webhook secret is configured for this municipality.",
+                error_codes.WEBHOOK_NOT_CONFIGURED,
+                404,
+            )
         signature = _header(headers, SIGNATURE_HEADER)
         if not signature:
-            raise WebhookRejected("X-Spark-Signature is missing.",
-                                  error_codes.WEBHOOK_SIGNATURE_MISSING, 401)
+            raise WebhookRejected(
+                "X-Spark-Signature is missing.", error_codes.WEBHOOK_SIGNATURE_MISSING, 401
+            )
         expected = hmac.new(secret.encode(), body, hashlib.sha1).hexdigest()
-        if not hmac.compare_digest(expected.encode(),
-                                   signature.strip().lower().encode("utf-8", "replace")):
-            raise WebhookRejected("X-Spark-Signature does not match.",
-                                  error_codes.WEBHOOK_SIGNATURE_INVALID, 403)
+        if not hmac.compare_digest(
+            expected.encode(), signature.strip().lower().encode("utf-8", "replace")
+        ):
+            raise WebhookRejected(
+                "X-Spark-Signature does not match.", error_codes.WEBHOOK_SIGNATURE_INVALID, 403
+            )
         try:
             envelope = json.loads(body)
         except ValueError as exc:
-            raise WebhookRejected("The body is not JSON.", error_codes.WEBHOOK_BAD_PAYLOAD,
-                                  400) from exc
+            raise WebhookRejected(
+                "The body is not JSON.", error_codes.WEBHOOK_BAD_PAYLOAD, 400
+            ) from exc
         if not isinstance(envelope, dict) or not isinstance(envelope.get("data"), dict):
-            raise WebhookRejected("The body is not a Webex webhook event.",
-                                  error_codes.WEBHOOK_BAD_PAYLOAD, 400)
+            raise WebhookRejected(
+                "The body is not a Webex webhook event.", error_codes.WEBHOOK_BAD_PAYLOAD, 400
+            )
         return _event(envelope)
 
     # -- plumbing
@@ -292,10 +349,12 @@ class WebexProvider:
     @contextmanager
     def _client(self, action: str) -> Iterator[WebexClient]:
         self._require_configured()
-        self._tokens = DatabaseTokenProvider(self.integration.pk, api_base=self.api_base,
-                                             timeout=settings.WEBEX_TIMEOUT_SECONDS)
+        self._tokens = DatabaseTokenProvider(
+            self.integration.pk, api_base=self.api_base, timeout=settings.WEBEX_TIMEOUT_SECONDS
+        )
         client = WebexClient(
-            self.api_base, self._tokens,
+            self.api_base,
+            self._tokens,
             timeout=settings.WEBEX_TIMEOUT_SECONDS,
             max_retries=settings.WEBEX_MAX_RETRIES,
             backoff_base=settings.WEBEX_BACKOFF_BASE_SECONDS,
@@ -311,26 +370,38 @@ class WebexProvider:
     def _require_configured(self) -> None:
         row = self.integration
         has_token = row.has_secret("access_token") or (
-            row.client_id and row.has_secret("client_secret") and row.has_secret("refresh_token"))
+            row.client_id and row.has_secret("client_secret") and row.has_secret("refresh_token")
+        )
         if row.pk is None or not has_token:
             raise VideoProviderError(
                 "Webex ist für diese Kommune nicht vollständig eingerichtet (Client-ID, "
-                "Client-Secret und Refresh-Token fehlen).", error_codes.WEBEX_NOT_CONFIGURED)
+                "Client-Secret und Refresh-Token fehlen).",
+                error_codes.WEBEX_NOT_CONFIGURED,
+            )
 
     @staticmethod
     def _require_meeting(session: VideoSession) -> None:
         if not session.external_id:
-            raise VideoProviderError("Zu dieser Sitzung gibt es kein Webex-Meeting.",
-                                     error_codes.WEBEX_NOT_FOUND)
+            raise VideoProviderError(
+                "Zu dieser Sitzung gibt es kein Webex-Meeting.", error_codes.WEBEX_NOT_FOUND
+            )
 
 
 def _provider_error(exc: WebexError, action: str) -> VideoProviderError:
-    base = next((text for cls, text in _MESSAGES if isinstance(exc, cls)),
-                "Webex hat einen Fehler gemeldet.")
-    logger.warning("Webex %s failed: code=%s status=%s trackingId=%s", action, exc.code,
-                   exc.status, exc.tracking_id)
-    return VideoProviderError(f"{base} (Webex: {exc.message})", exc.code, exc.tracking_id,
-                              provider_message=exc.message)
+    base = next(
+        (text for cls, text in _MESSAGES if isinstance(exc, cls)),
+        "Webex hat einen Fehler gemeldet.",
+    )
+    logger.warning(
+        "Webex %s failed: code=%s status=%s trackingId=%s",
+        action,
+        exc.code,
+        exc.status,
+        exc.tracking_id,
+    )
+    return VideoProviderError(
+        f"{base} (Webex: {exc.message})", exc.code, exc.tracking_id, provider_message=exc.message
+    )
 
 
 def _guest_email(session: VideoSession) -> str:
@@ -356,10 +427,13 @@ def _meeting_ids(*values: object) -> frozenset[str]:
 def _event(envelope: dict) -> VideoEvent | None:
     resource, event, data = envelope.get("resource"), envelope.get("event"), envelope["data"]
     if resource == "meetings" and event in ("started", "ended"):
-        return VideoEvent(event, _meeting_ids(data.get("id"), data.get("meetingSeriesId"),
-                                              data.get("meetingId")))
+        return VideoEvent(
+            event, _meeting_ids(data.get("id"), data.get("meetingSeriesId"), data.get("meetingId"))
+        )
     if resource == "meetingParticipants" and event in ("joined", "left"):
-        return VideoEvent(event, _meeting_ids(data.get("meetingId"),
-                                              data.get("meetingSeriesId")),
-                          host=bool(data.get("host")))
+        return VideoEvent(
+            event,
+            _meeting_ids(data.get("meetingId"), data.get("meetingSeriesId")),
+            host=bool(data.get("host")),
+        )
     return None
