@@ -333,3 +333,14 @@ def test_another_municipality_sees_nothing_of_this_queue(setup, tenant_b):
     with setup.ctx.schema():
         assert Ticket.objects.get(pk=ticket_id).status == "called"
         assert VideoSession.objects.filter(ticket_id=ticket_id).count() == 1
+
+
+def test_the_openapi_schema_documents_the_waiting_room(tenant_a):
+    schema = tenant_a.client().get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    paths = schema["paths"]
+    assert {"post"} <= set(paths["/api/offices/{slug}/queue/"])
+    assert {"get", "delete"} <= set(paths["/api/queue/{token}/"])
+    for action in ("start", "complete", "no-show", "recall", "transfer"):
+        assert "post" in paths[f"/api/staff/tickets/{{id}}/{action}/"]
+    call_next = paths["/api/staff/offices/{slug}/call-next/"]["post"]["responses"]
+    assert {"200", "204", "409", "503"} <= set(call_next)
