@@ -292,7 +292,8 @@ def ticket_status(*, token: str, now: datetime | None = None) -> dict | None:
         "booking_url": booking_url(office_slug=snapshot.office_slug,
                                    service_slug=row["service__slug"], name=row["name"],
                                    email=row["email"]),
-        "called_at": row["called_at"].isoformat() if row["called_at"] else None,
+        "called_at": (row["called_at"].astimezone(local_tz()).isoformat()
+                      if row["called_at"] else None),
     }
 
 
