@@ -56,21 +56,46 @@ def day_plan(*, member: StaffMember, day: date) -> list[DayPlanEntry]:
     ones left out) and the tickets they called that day, ordered by time. Three queries."""
     since, until = local_day_bounds(day)
     entries: list[DayPlanEntry] = []
-    appointments = (Appointment.objects.filter(official=member, start__lt=until, end__gt=since)
-                    .exclude(status=Appointment.Status.CANCELLED)
-                    .select_related("office", "service"))
+    appointments = (
+        Appointment.objects.filter(official=member, start__lt=until, end__gt=since)
+        .exclude(status=Appointment.Status.CANCELLED)
+        .select_related("office", "service")
+    )
     for a in appointments:
         is_block = a.kind == Appointment.Kind.BLOCK
-        entries.append(DayPlanEntry(
-            kind=BLOCK if is_block else APPOINTMENT, start=a.start, end=a.end, mode=a.mode,
-            status=a.status, office=a.office, service=a.service, label=a.reference,
-            name="" if is_block else a.name, appointment=a))
-    tickets = (Ticket.objects.filter(official=member)
-               .filter(Q(called_at__gte=since, called_at__lt=until))
-               .select_related("office", "service"))
+        entries.append(
+            DayPlanEntry(
+                kind=BLOCK if is_block else APPOINTMENT,
+                start=a.start,
+                end=a.end,
+                mode=a.mode,
+                status=a.status,
+                office=a.office,
+                service=a.service,
+                label=a.reference,
+                name="" if is_block else a.name,
+                appointment=a,
+            )
+        )
+    tickets = (
+        Ticket.objects.filter(official=member)
+        .filter(Q(called_at__gte=since, called_at__lt=until))
+        .select_related("office", "service")
+    )
     for t in tickets:
-        entries.append(DayPlanEntry(
-            kind=TICKET, start=t.called_at, end=t.finished_at, mode=t.mode, status=t.status,
-            office=t.office, service=t.service, label=t.number, name=t.name, ticket=t))
+        entries.append(
+            DayPlanEntry(
+                kind=TICKET,
+                start=t.called_at,
+                end=t.finished_at,
+                mode=t.mode,
+                status=t.status,
+                office=t.office,
+                service=t.service,
+                label=t.number,
+                name=t.name,
+                ticket=t,
+            )
+        )
     entries.sort(key=lambda e: (e.start, e.kind != TICKET, e.label))
     return entries

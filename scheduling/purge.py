@@ -28,8 +28,9 @@ class PurgeResult:
 
 
 @transaction.atomic
-def personal_data_purge(*, retention_days: int | None = None, now: datetime | None = None
-                        ) -> PurgeResult:
+def personal_data_purge(
+    *, retention_days: int | None = None, now: datetime | None = None
+) -> PurgeResult:
     """Anonymise, in the current municipality's schema, tickets that ended (or, should one
     never have ended, were drawn) and appointments that ended more than `retention_days`
     ago: name, e-mail, phone (and an appointment's note and manage token) are blanked and
@@ -37,15 +38,22 @@ def personal_data_purge(*, retention_days: int | None = None, now: datetime | No
     now = now or timezone.now()
     days = DEFAULT_RETENTION_DAYS if retention_days is None else retention_days
     cutoff = now - timedelta(days=days)
-    tickets = (Ticket.objects.filter(anonymised_at__isnull=True)
-               .alias(ended=Coalesce("finished_at", "created_at"))
-               .filter(ended__lt=cutoff))
+    tickets = (
+        Ticket.objects.filter(anonymised_at__isnull=True)
+        .alias(ended=Coalesce("finished_at", "created_at"))
+        .filter(ended__lt=cutoff)
+    )
     ticket_count = tickets.update(name="", email="", phone="", anonymised_at=now)
     appointments = Appointment.objects.filter(anonymised_at__isnull=True, end__lt=cutoff)
-    appointment_count = appointments.update(name="", email="", phone="", note="",
-                                            manage_token_hash="", anonymised_at=now)
+    appointment_count = appointments.update(
+        name="", email="", phone="", note="", manage_token_hash="", anonymised_at=now
+    )
     result = PurgeResult(tickets=ticket_count, appointments=appointment_count)
     if ticket_count or appointment_count:
-        audit(acting_user=None, action="privacy.purge", object_type="scheduling",
-              changes={"retention_days": days, **result.as_dict()})
+        audit(
+            acting_user=None,
+            action="privacy.purge",
+            object_type="scheduling",
+            changes={"retention_days": days, **result.as_dict()},
+        )
     return result

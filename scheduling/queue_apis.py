@@ -32,10 +32,10 @@ class JoinSerializer(serializers.Serializer):
 
     name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     email = serializers.EmailField(max_length=254, required=False, allow_blank=True, default="")
-    phone = serializers.RegexField(r"^[0-9+()/ .-]{0,40}$", max_length=40, required=False,
-                                   allow_blank=True, default="")
-    service = serializers.SlugField(required=False, allow_blank=True, allow_null=True,
-                                    default=None)
+    phone = serializers.RegexField(
+        r"^[0-9+()/ .-]{0,40}$", max_length=40, required=False, allow_blank=True, default=""
+    )
+    service = serializers.SlugField(required=False, allow_blank=True, allow_null=True, default=None)
 
 
 class TicketStatusSerializer(serializers.Serializer):
@@ -72,8 +72,11 @@ def staff_ticket_data(ticket: Ticket, *, now=None) -> dict:
         "number": ticket.number,
         "status": ticket.status,
         "office": ticket.office.slug,
-        "service": ({"slug": ticket.service.slug, "name": ticket.service.name}
-                    if ticket.service_id else None),
+        "service": (
+            {"slug": ticket.service.slug, "name": ticket.service.name}
+            if ticket.service_id
+            else None
+        ),
         "name": ticket.name,
         "email": ticket.email,
         "phone": ticket.phone,
@@ -88,31 +91,47 @@ def staff_ticket_data(ticket: Ticket, *, now=None) -> dict:
     }
 
 
-STAFF_TICKET = inline_serializer("StaffTicket", {
-    "id": serializers.IntegerField(), "number": serializers.CharField(),
-    "status": serializers.CharField(), "office": serializers.CharField(),
-    "service": serializers.DictField(allow_null=True), "name": serializers.CharField(),
-    "email": serializers.CharField(), "phone": serializers.CharField(),
-    "created_at": serializers.DateTimeField(), "called_at": serializers.DateTimeField(),
-    "joined_at": serializers.DateTimeField(), "started_at": serializers.DateTimeField(),
-    "finished_at": serializers.DateTimeField(), "waiting_minutes": serializers.IntegerField(),
-    "call_count": serializers.IntegerField(), "official": serializers.CharField(),
-})
-TICKET_RESPONSE = inline_serializer("StaffTicketResponse", {
-    "ticket": STAFF_TICKET, "host_url": serializers.CharField(required=False)})
-ERROR = inline_serializer("QueueError", {"detail": serializers.CharField(),
-                                         "code": serializers.CharField()})
+STAFF_TICKET = inline_serializer(
+    "StaffTicket",
+    {
+        "id": serializers.IntegerField(),
+        "number": serializers.CharField(),
+        "status": serializers.CharField(),
+        "office": serializers.CharField(),
+        "service": serializers.DictField(allow_null=True),
+        "name": serializers.CharField(),
+        "email": serializers.CharField(),
+        "phone": serializers.CharField(),
+        "created_at": serializers.DateTimeField(),
+        "called_at": serializers.DateTimeField(),
+        "joined_at": serializers.DateTimeField(),
+        "started_at": serializers.DateTimeField(),
+        "finished_at": serializers.DateTimeField(),
+        "waiting_minutes": serializers.IntegerField(),
+        "call_count": serializers.IntegerField(),
+        "official": serializers.CharField(),
+    },
+)
+TICKET_RESPONSE = inline_serializer(
+    "StaffTicketResponse",
+    {"ticket": STAFF_TICKET, "host_url": serializers.CharField(required=False)},
+)
+ERROR = inline_serializer(
+    "QueueError", {"detail": serializers.CharField(), "code": serializers.CharField()}
+)
 
 
 def _office(slug: str) -> Office:
     office = Office.objects.filter(slug=slug).first()
     if office is None:
-        raise ApiError("There is no such office.", error_codes.OFFICE_NOT_FOUND,
-                       status.HTTP_404_NOT_FOUND)
+        raise ApiError(
+            "There is no such office.", error_codes.OFFICE_NOT_FOUND, status.HTTP_404_NOT_FOUND
+        )
     return office
 
 
 # --- citizens --------------------------------------------------------------------------------
+
 
 class QueueJoinApi(APIView):
     """Draw a number. Rate-limited per client (scope `queue_join`)."""
@@ -122,10 +141,20 @@ class QueueJoinApi(APIView):
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "queue_join"
 
-    @extend_schema(request=JoinSerializer, responses={
-        201: JoinedSerializer, 400: ERROR, 404: ERROR, 429: ERROR,
-        409: OpenApiResponse(ERROR, description="office_closed, waiting_room_full or "
-                                                "video_not_offered; with booking_url")})
+    @extend_schema(
+        request=JoinSerializer,
+        responses={
+            201: JoinedSerializer,
+            400: ERROR,
+            404: ERROR,
+            429: ERROR,
+            409: OpenApiResponse(
+                ERROR,
+                description="office_closed, waiting_room_full or "
+                "video_not_offered; with booking_url",
+            ),
+        },
+    )
     def post(self, request, slug: str):
         office = _office(slug)
         payload = JoinSerializer(data=request.data)
@@ -133,13 +162,19 @@ class QueueJoinApi(APIView):
         data = payload.validated_data
         service = None
         if data.get("service"):
-            service = Service.objects.filter(office=office, slug=data["service"],
-                                             is_active=True).first()
+            service = Service.objects.filter(
+                office=office, slug=data["service"], is_active=True
+            ).first()
             if service is None:
                 raise ApiError("This office has no such service.", error_codes.UNKNOWN_SERVICE)
         _ticket, token = services.ticket_join(
-            office=office, name=data["name"], email=data["email"], phone=data["phone"],
-            service=service, language=getattr(request, "LANGUAGE_CODE", "de") or "de")
+            office=office,
+            name=data["name"],
+            email=data["email"],
+            phone=data["phone"],
+            service=service,
+            language=getattr(request, "LANGUAGE_CODE", "de") or "de",
+        )
         body = selectors.ticket_status(token=token) or {}
         body.update(token=token, status_url=f"/api/queue/{token}/", page_url=f"/queue/{token}/")
         return Response(body, status=status.HTTP_201_CREATED)
@@ -160,8 +195,9 @@ class QueueTicketApi(APIView):
     def get(self, request, token: str):
         body = selectors.ticket_status(token=token)
         if body is None:
-            raise ApiError("Unknown ticket.", error_codes.TICKET_NOT_FOUND,
-                           status.HTTP_404_NOT_FOUND)
+            raise ApiError(
+                "Unknown ticket.", error_codes.TICKET_NOT_FOUND, status.HTTP_404_NOT_FOUND
+            )
         etag = _etag(body)
         headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
         if etag in request.headers.get("If-None-Match", ""):
@@ -172,30 +208,47 @@ class QueueTicketApi(APIView):
     def delete(self, request, token: str):
         ticket = selectors.ticket_by_token(token)
         if ticket is None:
-            raise ApiError("Unknown ticket.", error_codes.TICKET_NOT_FOUND,
-                           status.HTTP_404_NOT_FOUND)
+            raise ApiError(
+                "Unknown ticket.", error_codes.TICKET_NOT_FOUND, status.HTTP_404_NOT_FOUND
+            )
         services.ticket_leave(ticket=ticket)
         return Response(selectors.ticket_status(token=token))
 
 
 # --- officials -------------------------------------------------------------------------------
 
+
 class StaffOfficeQueueApi(APIView):
     """The office's queue for its officials (and the municipality's admins)."""
 
     permission_classes = [IsMunicipalStaff]
 
-    @extend_schema(responses={200: inline_serializer("StaffQueue", {
-        "office": serializers.CharField(), "waiting": STAFF_TICKET,
-        "active": STAFF_TICKET, "appointment_due": serializers.DateTimeField(allow_null=True),
-        "presence": serializers.CharField(), "mode": serializers.CharField()}), 403: ERROR})
+    @extend_schema(
+        responses={
+            200: inline_serializer(
+                "StaffQueue",
+                {
+                    "office": serializers.CharField(),
+                    "waiting": STAFF_TICKET,
+                    "active": STAFF_TICKET,
+                    "appointment_due": serializers.DateTimeField(allow_null=True),
+                    "presence": serializers.CharField(),
+                    "mode": serializers.CharField(),
+                },
+            ),
+            403: ERROR,
+        }
+    )
     def get(self, request, slug: str):
         office = _office(slug)
         member = selectors.staff_member_for(request.user)
         is_member = selectors.member_belongs_to(member, office.pk)
         if not is_member and request.user.role != "admin":
-            raise ApiError("You do not belong to this office.", error_codes.NOT_STAFF_OF_OFFICE,
-                           status.HTTP_403_FORBIDDEN)
+            raise ApiError(
+                "You do not belong to this office.",
+                error_codes.NOT_STAFF_OF_OFFICE,
+                status.HTTP_403_FORBIDDEN,
+            )
         due = None
         if member is not None:
             services.member_heartbeat(member=member)
@@ -203,24 +256,35 @@ class StaffOfficeQueueApi(APIView):
             due = _iso(appointment.start) if appointment else None
         queue = selectors.office_queue(office=office)
         now = timezone.now()
-        return Response({
-            "office": office.slug,
-            "waiting": [staff_ticket_data(t, now=now) for t in queue["waiting"]],
-            "active": [staff_ticket_data(t, now=now) for t in queue["active"]],
-            "appointment_due": due,
-            "presence": member.presence if member else None,
-            "mode": member.mode if member else None,
-        })
+        return Response(
+            {
+                "office": office.slug,
+                "waiting": [staff_ticket_data(t, now=now) for t in queue["waiting"]],
+                "active": [staff_ticket_data(t, now=now) for t in queue["active"]],
+                "appointment_due": due,
+                "presence": member.presence if member else None,
+                "mode": member.mode if member else None,
+            }
+        )
 
 
 class CallNextApi(APIView):
     permission_classes = [IsMunicipalStaff]
 
-    @extend_schema(request=None, responses={
-        200: TICKET_RESPONSE, 204: OpenApiResponse(description="nobody waits"),
-        403: ERROR, 409: OpenApiResponse(ERROR, description="appointment_due"),
-        503: OpenApiResponse(ERROR, description="the video provider failed; code is the "
-                                                "provider's; the ticket keeps its place")})
+    @extend_schema(
+        request=None,
+        responses={
+            200: TICKET_RESPONSE,
+            204: OpenApiResponse(description="nobody waits"),
+            403: ERROR,
+            409: OpenApiResponse(ERROR, description="appointment_due"),
+            503: OpenApiResponse(
+                ERROR,
+                description="the video provider failed; code is the "
+                "provider's; the ticket keeps its place",
+            ),
+        },
+    )
     def post(self, request, slug: str):
         office = _office(slug)
         called = services.ticket_call_next(office=office, acting_user=request.user)
@@ -233,18 +297,23 @@ class _TicketActionApi(APIView):
     permission_classes = [IsMunicipalStaff]
 
     def _ticket(self, pk: int) -> Ticket:
-        ticket = (Ticket.objects.select_related("office", "service", "official__user")
-                  .filter(pk=pk).first())
+        ticket = (
+            Ticket.objects.select_related("office", "service", "official__user")
+            .filter(pk=pk)
+            .first()
+        )
         if ticket is None:
-            raise ApiError("There is no such ticket.", error_codes.TICKET_NOT_FOUND,
-                           status.HTTP_404_NOT_FOUND)
+            raise ApiError(
+                "There is no such ticket.", error_codes.TICKET_NOT_FOUND, status.HTTP_404_NOT_FOUND
+            )
         return ticket
 
     def act(self, request, ticket: Ticket) -> dict:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    @extend_schema(request=None, responses={200: TICKET_RESPONSE, 403: ERROR, 404: ERROR,
-                                            409: ERROR})
+    @extend_schema(
+        request=None, responses={200: TICKET_RESPONSE, 403: ERROR, 404: ERROR, 409: ERROR}
+    )
     def post(self, request, pk: int):
         body = self.act(request, self._ticket(pk))
         ticket = self._ticket(pk)
@@ -280,8 +349,10 @@ class TransferSerializer(serializers.Serializer):
 
 
 class TicketTransferApi(_TicketActionApi):
-    @extend_schema(request=TransferSerializer, responses={200: TICKET_RESPONSE, 400: ERROR,
-                                                          403: ERROR, 404: ERROR, 409: ERROR})
+    @extend_schema(
+        request=TransferSerializer,
+        responses={200: TICKET_RESPONSE, 400: ERROR, 403: ERROR, 404: ERROR, 409: ERROR},
+    )
     def post(self, request, pk: int):
         return super().post(request, pk)
 

@@ -41,6 +41,7 @@ FINAL = (Ticket.Status.DONE, Ticket.Status.LEFT, Ticket.Status.EXPIRED, Ticket.S
 
 # --- the municipality and its local time ---------------------------------------------------
 
+
 def current_municipality() -> Municipality:
     """The municipality whose schema is active. Requests and Celery tasks set the real row;
     `schema_context` (tests, management commands) only knows the schema name."""
@@ -73,8 +74,9 @@ def local_day_bounds(day: date, tenant: Municipality | None = None) -> tuple[dat
     return start, end
 
 
-def booking_url(*, office_slug: str, service_slug: str | None = None, name: str = "",
-                email: str = "") -> str:
+def booking_url(
+    *, office_slug: str, service_slug: str | None = None, name: str = "", email: str = ""
+) -> str:
     """The office's booking page, prefilled with what the citizen already told us."""
     params = {k: v for k, v in (("service", service_slug), ("name", name), ("email", email)) if v}
     query = f"?{urlencode(params)}" if params else ""
@@ -148,9 +150,12 @@ class QueueSnapshot:
         if facts.office_status == "closed":
             return None
         return estimate_wait_minutes(
-            list(facts.history), officials_serving=facts.serving_officials,
-            people_ahead=people_ahead, default_minutes=facts.default_minutes,
-            officials_free=min(facts.free_officials, facts.serving_officials))
+            list(facts.history),
+            officials_serving=facts.serving_officials,
+            people_ahead=people_ahead,
+            default_minutes=facts.default_minutes,
+            officials_free=min(facts.free_officials, facts.serving_officials),
+        )
 
 
 def _order_key(office_id: int) -> str:
@@ -167,10 +172,16 @@ def queue_snapshot_invalidate(office_id: int) -> None:
 
 def _history(office_id: int, now: datetime) -> tuple[float, ...]:
     """Minutes of this office's latest finished sessions, oldest first."""
-    rows = (Ticket.objects.filter(office_id=office_id, status=Ticket.Status.DONE,
-                                  started_at__isnull=False,
-                                  finished_at__gte=now - timedelta(days=HISTORY_DAYS))
-            .order_by("-finished_at").values_list("started_at", "finished_at")[:HISTORY_SAMPLES])
+    rows = (
+        Ticket.objects.filter(
+            office_id=office_id,
+            status=Ticket.Status.DONE,
+            started_at__isnull=False,
+            finished_at__gte=now - timedelta(days=HISTORY_DAYS),
+        )
+        .order_by("-finished_at")
+        .values_list("started_at", "finished_at")[:HISTORY_SAMPLES]
+    )
     return tuple(reversed([(end - start).total_seconds() / 60 for start, end in rows]))
 
 
@@ -188,25 +199,31 @@ def _build_facts(office_id: int, now: datetime) -> OfficeFacts | None:
     if slug is None:
         return None
     # Status, presence counts and calendar come from the offices app, as on the office page.
-    found = office_status_get(tenant=current_municipality(), slug=slug, now=now,
-                              with_services=True)
+    found = office_status_get(tenant=current_municipality(), slug=slug, now=now, with_services=True)
     if found is None:
         return None
     return OfficeFacts(
-        office_slug=found.office.slug, office_name=found.office.name,
-        office_status=found.status, open_until=found.open_until,
-        history=_history(office_id, now), serving_officials=found.serving_officials,
-        free_officials=found.free_officials, default_minutes=_default_minutes(found.office),
-        calendar=found.calendar)
+        office_slug=found.office.slug,
+        office_name=found.office.name,
+        office_status=found.status,
+        open_until=found.open_until,
+        history=_history(office_id, now),
+        serving_officials=found.serving_officials,
+        free_officials=found.free_officials,
+        default_minutes=_default_minutes(found.office),
+        calendar=found.calendar,
+    )
 
 
 def _build_order(office_id: int) -> tuple[int, ...]:
-    return tuple(Ticket.objects.filter(office_id=office_id, status=Ticket.Status.WAITING)
-                 .order_by("created_at", "id").values_list("id", flat=True))
+    return tuple(
+        Ticket.objects.filter(office_id=office_id, status=Ticket.Status.WAITING)
+        .order_by("created_at", "id")
+        .values_list("id", flat=True)
+    )
 
 
-def _facts(office_id: int, facts: OfficeFacts | None, now: datetime | None
-           ) -> OfficeFacts | None:
+def _facts(office_id: int, facts: OfficeFacts | None, now: datetime | None) -> OfficeFacts | None:
     if facts is None:
         facts = _build_facts(office_id, now or timezone.now())
         if facts is not None:
@@ -219,8 +236,9 @@ def office_facts(*, office_id: int, now: datetime | None = None) -> OfficeFacts 
     return _facts(office_id, cache.get(_facts_key(office_id)), now)
 
 
-def queue_snapshot(*, office_id: int, now: datetime | None = None,
-                   fresh: bool = False) -> QueueSnapshot | None:
+def queue_snapshot(
+    *, office_id: int, now: datetime | None = None, fresh: bool = False
+) -> QueueSnapshot | None:
     """The office's waiting line and estimate inputs, from the cache where possible
     (`fresh` rebuilds the line)."""
     order_key, facts_key = _order_key(office_id), _facts_key(office_id)
@@ -232,11 +250,16 @@ def queue_snapshot(*, office_id: int, now: datetime | None = None,
     if order is None:
         order = _build_order(office_id)
         cache.set(order_key, order, settings.QUEUE_SNAPSHOT_SECONDS)
-    return QueueSnapshot(office_id=office_id, facts=facts, waiting_ids=order,
-                         positions={ticket_id: index for index, ticket_id in enumerate(order)})
+    return QueueSnapshot(
+        office_id=office_id,
+        facts=facts,
+        waiting_ids=order,
+        positions={ticket_id: index for index, ticket_id in enumerate(order)},
+    )
 
 
 # --- citizens ---------------------------------------------------------------------------------
+
 
 def ticket_by_token(token: str, *, for_update: bool = False) -> Ticket | None:
     """The ticket whose secret is `token` (only its hash is stored), or None."""
@@ -248,8 +271,17 @@ def ticket_by_token(token: str, *, for_update: bool = False) -> Ticket | None:
     return qs.filter(token_hash=hash_secret(token)).first()
 
 
-STATUS_FIELDS = ("id", "office_id", "number", "status", "service__name", "service__slug",
-                 "name", "email", "called_at")
+STATUS_FIELDS = (
+    "id",
+    "office_id",
+    "number",
+    "status",
+    "service__name",
+    "service__slug",
+    "name",
+    "email",
+    "called_at",
+)
 
 
 def ticket_status(*, token: str, now: datetime | None = None) -> dict | None:
@@ -287,23 +319,33 @@ def ticket_status(*, token: str, now: datetime | None = None) -> dict | None:
         "position": people_ahead + 1 if people_ahead is not None else None,
         "people_ahead": people_ahead,
         "estimated_wait_minutes": estimate,
-        "join_url": join_path(token) if status in (Ticket.Status.CALLED,
-                                                   Ticket.Status.IN_SESSION) else None,
-        "booking_url": booking_url(office_slug=snapshot.office_slug,
-                                   service_slug=row["service__slug"], name=row["name"],
-                                   email=row["email"]),
-        "called_at": (row["called_at"].astimezone(local_tz()).isoformat()
-                      if row["called_at"] else None),
+        "join_url": join_path(token)
+        if status in (Ticket.Status.CALLED, Ticket.Status.IN_SESSION)
+        else None,
+        "booking_url": booking_url(
+            office_slug=snapshot.office_slug,
+            service_slug=row["service__slug"],
+            name=row["name"],
+            email=row["email"],
+        ),
+        "called_at": (
+            row["called_at"].astimezone(local_tz()).isoformat() if row["called_at"] else None
+        ),
     }
 
 
 # --- officials -------------------------------------------------------------------------------
 
+
 def staff_member_for(user) -> StaffMember | None:
     if not getattr(user, "is_authenticated", False):
         return None
-    return (StaffMember.objects.select_related("user").prefetch_related("offices")
-            .filter(user=user).first())
+    return (
+        StaffMember.objects.select_related("user")
+        .prefetch_related("offices")
+        .filter(user=user)
+        .first()
+    )
 
 
 def offices_visible_to(*, user, member: StaffMember | None) -> list[Office]:
@@ -324,15 +366,25 @@ def appointment_due(*, member: StaffMember, now: datetime | None = None) -> Appo
     appointments; a video appointment or a block collides just the same, so all count."""
     now = now or timezone.now()
     guard = timedelta(minutes=settings.QUEUE_APPOINTMENT_GUARD_MINUTES)
-    return (Appointment.objects.filter(
-        official=member, status__in=[Appointment.Status.BOOKED, Appointment.Status.IN_SESSION],
-        start__lt=now + guard, end__gt=now).order_by("start").first())
+    return (
+        Appointment.objects.filter(
+            official=member,
+            status__in=[Appointment.Status.BOOKED, Appointment.Status.IN_SESSION],
+            start__lt=now + guard,
+            end__gt=now,
+        )
+        .order_by("start")
+        .first()
+    )
 
 
 def office_queue(*, office: Office) -> dict[str, list[Ticket]]:
     """The office's waiting line (oldest first) and the tickets being handled now."""
-    tickets = list(Ticket.objects.filter(office=office, status__in=ACTIVE)
-                   .select_related("service", "official__user").order_by("created_at", "id"))
+    tickets = list(
+        Ticket.objects.filter(office=office, status__in=ACTIVE)
+        .select_related("service", "official__user")
+        .order_by("created_at", "id")
+    )
     return {
         "waiting": [t for t in tickets if t.status == Ticket.Status.WAITING],
         "active": [t for t in tickets if t.status != Ticket.Status.WAITING],
@@ -344,11 +396,19 @@ def member_active_tickets(*, member: StaffMember) -> list[Ticket]:
     into its open video session ("" when there is none)."""
     from videoconf.models import VideoSession
 
-    tickets = list(Ticket.objects.filter(
-        official=member, status__in=[Ticket.Status.CALLED, Ticket.Status.IN_SESSION])
-        .select_related("office", "service").order_by("called_at"))
-    sessions = {s.ticket_id: s for s in VideoSession.objects.filter(ticket__in=tickets)
-                .exclude(status=VideoSession.Status.ENDED).order_by("created_at")}
+    tickets = list(
+        Ticket.objects.filter(
+            official=member, status__in=[Ticket.Status.CALLED, Ticket.Status.IN_SESSION]
+        )
+        .select_related("office", "service")
+        .order_by("called_at")
+    )
+    sessions = {
+        s.ticket_id: s
+        for s in VideoSession.objects.filter(ticket__in=tickets)
+        .exclude(status=VideoSession.Status.ENDED)
+        .order_by("created_at")
+    }
     for ticket in tickets:
         session = sessions.get(ticket.pk)
         ticket.host_url = session.host_url if session else ""
@@ -359,9 +419,11 @@ def recent_no_shows(*, member: StaffMember, now: datetime | None = None) -> list
     """Today's no-shows of this official, so they can call them again."""
     now = now or timezone.now()
     start, _end = local_day_bounds(local_day(now))
-    return list(Ticket.objects.filter(official=member, status=Ticket.Status.NO_SHOW,
-                                      finished_at__gte=start)
-                .select_related("office", "service").order_by("-finished_at")[:10])
+    return list(
+        Ticket.objects.filter(official=member, status=Ticket.Status.NO_SHOW, finished_at__gte=start)
+        .select_related("office", "service")
+        .order_by("-finished_at")[:10]
+    )
 
 
 def servable_filter(member: StaffMember) -> Q:

@@ -73,6 +73,7 @@ class CallResult:
 
 # --- helpers ---------------------------------------------------------------------------------
 
+
 def _invalidate(office_id: int) -> None:
     # Now (the next read in this transaction, and tests without commits, see it) and after
     # commit (a reader may have re-filled the snapshot from pre-commit data meanwhile).
@@ -96,19 +97,42 @@ def _next_number(*, office: Office, day) -> tuple[int, str]:
     return sequence, f"{office.prefix}-{sequence:03d}"
 
 
-def _refuse(message: str, code: str, *, office: Office, service: Service | None = None,
-            name: str = "", email: str = "", status_code: int = http.HTTP_409_CONFLICT) -> None:
-    raise ApiError(message, code, status_code, extra={"booking_url": booking_url(
-        office_slug=office.slug, service_slug=service.slug if service else None,
-        name=name, email=email)})
+def _refuse(
+    message: str,
+    code: str,
+    *,
+    office: Office,
+    service: Service | None = None,
+    name: str = "",
+    email: str = "",
+    status_code: int = http.HTTP_409_CONFLICT,
+) -> None:
+    raise ApiError(
+        message,
+        code,
+        status_code,
+        extra={
+            "booking_url": booking_url(
+                office_slug=office.slug,
+                service_slug=service.slug if service else None,
+                name=name,
+                email=email,
+            )
+        },
+    )
 
 
 def _locked(ticket: Ticket) -> Ticket:
-    locked = (Ticket.objects.select_for_update(of=("self",)).select_related("office", "service")
-              .filter(pk=ticket.pk).first())
+    locked = (
+        Ticket.objects.select_for_update(of=("self",))
+        .select_related("office", "service")
+        .filter(pk=ticket.pk)
+        .first()
+    )
     if locked is None:
-        raise ApiError("This ticket no longer exists.", error_codes.TICKET_NOT_FOUND,
-                       http.HTTP_404_NOT_FOUND)
+        raise ApiError(
+            "This ticket no longer exists.", error_codes.TICKET_NOT_FOUND, http.HTTP_404_NOT_FOUND
+        )
     return locked
 
 
@@ -116,8 +140,10 @@ def _require(ticket: Ticket, allowed: tuple[str, ...], action: str) -> None:
     if ticket.status not in allowed:
         raise ApiError(
             f"Ticket {ticket.number} is {ticket.status}; cannot {action} it.",
-            error_codes.INVALID_TRANSITION, http.HTTP_409_CONFLICT,
-            extra={"status": ticket.status})
+            error_codes.INVALID_TRANSITION,
+            http.HTTP_409_CONFLICT,
+            extra={"status": ticket.status},
+        )
 
 
 def _member_of_user(user: User | None) -> StaffMember | None:
@@ -129,8 +155,11 @@ def _member_of_user(user: User | None) -> StaffMember | None:
 def require_member(user: User) -> StaffMember:
     member = _member_of_user(user)
     if member is None:
-        raise ApiError("This account is not an official of an office.",
-                       error_codes.NOT_AN_OFFICIAL, http.HTTP_403_FORBIDDEN)
+        raise ApiError(
+            "This account is not an official of an office.",
+            error_codes.NOT_AN_OFFICIAL,
+            http.HTTP_403_FORBIDDEN,
+        )
     return member
 
 
@@ -139,24 +168,41 @@ def require_member_of_office(user: User | None, office_id: int) -> StaffMember |
     citizen's case needs a seat in that office). `None` is the system (tasks, webhooks)."""
     if user is None:
         return None
-    member = (StaffMember.objects.filter(user=user)
-              .annotate(belongs=Exists(StaffMember.offices.through.objects.filter(
-                  staffmember_id=OuterRef("pk"), office_id=office_id)))
-              .first())
+    member = (
+        StaffMember.objects.filter(user=user)
+        .annotate(
+            belongs=Exists(
+                StaffMember.offices.through.objects.filter(
+                    staffmember_id=OuterRef("pk"), office_id=office_id
+                )
+            )
+        )
+        .first()
+    )
     if member is None:
-        raise ApiError("This account is not an official of an office.",
-                       error_codes.NOT_AN_OFFICIAL, http.HTTP_403_FORBIDDEN)
+        raise ApiError(
+            "This account is not an official of an office.",
+            error_codes.NOT_AN_OFFICIAL,
+            http.HTTP_403_FORBIDDEN,
+        )
     if not member.belongs:
-        raise ApiError("You do not belong to this office.", error_codes.NOT_STAFF_OF_OFFICE,
-                       http.HTTP_403_FORBIDDEN)
+        raise ApiError(
+            "You do not belong to this office.",
+            error_codes.NOT_STAFF_OF_OFFICE,
+            http.HTTP_403_FORBIDDEN,
+        )
     member.user = user  # spare the lazy fetch
     return member
 
 
 def _audit(user: User | None, action: str, ticket: Ticket, before: str, **extra) -> None:
     # No personal data in the audit trail: it outlives the retention period of tickets.
-    audit(acting_user=user, action=f"ticket.{action}", obj=ticket,
-          changes={"number": ticket.number, "status": [before, ticket.status], **extra})
+    audit(
+        acting_user=user,
+        action=f"ticket.{action}",
+        obj=ticket,
+        changes={"number": ticket.number, "status": [before, ticket.status], **extra},
+    )
 
 
 def _session_minutes(ticket: Ticket) -> int:
@@ -166,8 +212,9 @@ def _session_minutes(ticket: Ticket) -> int:
 
 
 def _open_sessions(ticket_id: int) -> list[VideoSession]:
-    return list(VideoSession.objects.filter(ticket_id=ticket_id)
-                .exclude(status=VideoSession.Status.ENDED))
+    return list(
+        VideoSession.objects.filter(ticket_id=ticket_id).exclude(status=VideoSession.Status.ENDED)
+    )
 
 
 def _end_sessions_after_commit(ticket_id: int) -> None:
@@ -200,10 +247,18 @@ def _release_official_after_commit(member_id: int | None) -> None:
 
 # --- citizens --------------------------------------------------------------------------------
 
+
 @transaction.atomic
-def ticket_join(*, office: Office, name: str = "", email: str = "", phone: str = "",
-                service: Service | None = None, language: str = "de",
-                now: datetime | None = None) -> tuple[Ticket, str]:
+def ticket_join(
+    *,
+    office: Office,
+    name: str = "",
+    email: str = "",
+    phone: str = "",
+    service: Service | None = None,
+    language: str = "de",
+    now: datetime | None = None,
+) -> tuple[Ticket, str]:
     """Draw a number in the office's virtual waiting room; returns the ticket and its secret
     token (the citizen's only key; only its hash is stored).
 
@@ -215,29 +270,53 @@ def ticket_join(*, office: Office, name: str = "", email: str = "", phone: str =
     if service is not None and (service.office_id != office.pk or not service.is_active):
         raise ApiError("This office has no such service.", error_codes.UNKNOWN_SERVICE)
     if service is not None and not service.offers_video:
-        _refuse("This service is offered in person only. Please book an appointment.",
-                error_codes.SERVICE_NOT_BY_VIDEO, status_code=http.HTTP_400_BAD_REQUEST,
-                **refusal)
+        _refuse(
+            "This service is offered in person only. Please book an appointment.",
+            error_codes.SERVICE_NOT_BY_VIDEO,
+            status_code=http.HTTP_400_BAD_REQUEST,
+            **refusal,
+        )
     if not office.video_enabled:
-        _refuse("This office offers no video consultations. Please book an appointment.",
-                error_codes.VIDEO_NOT_OFFERED, **refusal)
+        _refuse(
+            "This office offers no video consultations. Please book an appointment.",
+            error_codes.VIDEO_NOT_OFFERED,
+            **refusal,
+        )
     # Opening hours, closures and holidays come from the office's cached facts (an edit of
     # the hours takes effect within FACTS_SECONDS); whether they say "open" is exact.
     facts = office_facts(office_id=office.pk, now=now)
     if facts is None or not facts.is_open_at(now):
-        _refuse("The office is closed now. Please book an appointment.",
-                error_codes.OFFICE_CLOSED, **refusal)
+        _refuse(
+            "The office is closed now. Please book an appointment.",
+            error_codes.OFFICE_CLOSED,
+            **refusal,
+        )
     sequence, number = _next_number(office=office, day=local_day(now, tenant))
     # Counted while holding the counter row: no concurrent join can slip past the limit.
-    if Ticket.objects.filter(office=office, status=S.WAITING).count() >= \
-            office.waiting_room_capacity:
-        _refuse("The waiting room is full. Please book an appointment.",
-                error_codes.WAITING_ROOM_FULL, **refusal)
+    if (
+        Ticket.objects.filter(office=office, status=S.WAITING).count()
+        >= office.waiting_room_capacity
+    ):
+        _refuse(
+            "The waiting room is full. Please book an appointment.",
+            error_codes.WAITING_ROOM_FULL,
+            **refusal,
+        )
     token = secrets.token_urlsafe(32)  # 256 bits
     ticket = Ticket.objects.create(
-        office=office, service=service, day=local_day(now, tenant), sequence=sequence,
-        number=number, token_hash=hash_secret(token), status=S.WAITING, mode=Mode.VIDEO,
-        name=name.strip(), email=email.strip(), phone=phone.strip(), language=language[:8])
+        office=office,
+        service=service,
+        day=local_day(now, tenant),
+        sequence=sequence,
+        number=number,
+        token_hash=hash_secret(token),
+        status=S.WAITING,
+        mode=Mode.VIDEO,
+        name=name.strip(),
+        email=email.strip(),
+        phone=phone.strip(),
+        language=language[:8],
+    )
     _audit(None, "join", ticket, "")
     _invalidate(office.pk)
     return ticket, token
@@ -266,8 +345,9 @@ def ticket_mark_joined(*, ticket: Ticket, now: datetime | None = None) -> Ticket
     """The citizen opened the video (our join link, or the provider reports it). Changes no
     status; stops the no-show timer. Idempotent: the first moment counts."""
     now = now or timezone.now()
-    Ticket.objects.filter(pk=ticket.pk, joined_at__isnull=True,
-                          status__in=[S.CALLED, S.IN_SESSION]).update(joined_at=now)
+    Ticket.objects.filter(
+        pk=ticket.pk, joined_at__isnull=True, status__in=[S.CALLED, S.IN_SESSION]
+    ).update(joined_at=now)
     ticket.refresh_from_db(fields=["joined_at", "status"])
     return ticket
 
@@ -283,15 +363,20 @@ def ticket_guest_url(*, ticket: Ticket) -> str | None:
 
 # --- officials -------------------------------------------------------------------------------
 
+
 def _claim_next(*, member: StaffMember, office: Office, now: datetime) -> Ticket | None:
     """The row claim: one short transaction. SKIP LOCKED makes concurrent callers pass over a
     row another official is claiming this instant instead of waiting for it (and then
     finding it taken); PostgreSQL re-checks `status = waiting` on the locked row, so a ticket
     claimed and committed meanwhile is never returned twice."""
     with transaction.atomic():
-        ticket = (Ticket.objects.select_for_update(skip_locked=True, of=("self",))
-                  .filter(office=office, status=S.WAITING).filter(servable_filter(member))
-                  .order_by("created_at", "id").first())
+        ticket = (
+            Ticket.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(office=office, status=S.WAITING)
+            .filter(servable_filter(member))
+            .order_by("created_at", "id")
+            .first()
+        )
         if ticket is None:
             return None
         ticket.status, ticket.official, ticket.called_at = S.CALLED, member, now
@@ -303,33 +388,45 @@ def _claim_next(*, member: StaffMember, office: Office, now: datetime) -> Ticket
     return ticket
 
 
-def _open_or_undo(*, ticket: Ticket, member: StaffMember, undo: dict, acting_user: User | None
-                  ) -> VideoSession:
+def _open_or_undo(
+    *, ticket: Ticket, member: StaffMember, undo: dict, acting_user: User | None
+) -> VideoSession:
     """Open the video session outside any transaction; on a provider failure put the ticket
     back as it was (`undo`: the fields before the claim) and answer 503 with the provider's
     code."""
     office = ticket.office
     title = f"{office.name} – {ticket.number}"  # no personal data goes to the provider
     try:
-        return video_session_open(official=member, title=title, ticket=ticket,
-                                  duration_minutes=_session_minutes(ticket))
+        return video_session_open(
+            official=member, title=title, ticket=ticket, duration_minutes=_session_minutes(ticket)
+        )
     except VideoProviderError as exc:
         with transaction.atomic():
             Ticket.objects.filter(pk=ticket.pk, status=S.CALLED, official=member).update(**undo)
-            audit(acting_user=acting_user, action="ticket.call_failed", obj=ticket,
-                  changes={"number": ticket.number, "code": exc.code,
-                           "tracking_id": exc.tracking_id or ""})
+            audit(
+                acting_user=acting_user,
+                action="ticket.call_failed",
+                obj=ticket,
+                changes={
+                    "number": ticket.number,
+                    "code": exc.code,
+                    "tracking_id": exc.tracking_id or "",
+                },
+            )
             _invalidate(office.pk)
         extra = {"tracking_id": exc.tracking_id} if exc.tracking_id else {}
         raise ApiError(
             f"The video service is not available: {exc.message} Nobody was lost: the ticket "
             "is back in the queue at its place.",
-            exc.code or error_codes.VIDEO_UNAVAILABLE, http.HTTP_503_SERVICE_UNAVAILABLE,
-            extra=extra) from exc
+            exc.code or error_codes.VIDEO_UNAVAILABLE,
+            http.HTTP_503_SERVICE_UNAVAILABLE,
+            extra=extra,
+        ) from exc
 
 
-def ticket_call_next(*, office: Office, acting_user: User, now: datetime | None = None
-                     ) -> CallResult | None:
+def ticket_call_next(
+    *, office: Office, acting_user: User, now: datetime | None = None
+) -> CallResult | None:
     """Call the oldest waiting ticket of `office` the official may serve (no service named,
     or one of theirs) and open its video session. None when nobody waits.
 
@@ -343,14 +440,24 @@ def ticket_call_next(*, office: Office, acting_user: User, now: datetime | None 
         local = timezone.localtime(due.start, local_tz())
         raise ApiError(
             f"You have an appointment at {local:%H:%M}; no new video calls before it.",
-            error_codes.APPOINTMENT_DUE, http.HTTP_409_CONFLICT,
-            extra={"appointment_start": local.isoformat()})
+            error_codes.APPOINTMENT_DUE,
+            http.HTTP_409_CONFLICT,
+            extra={"appointment_start": local.isoformat()},
+        )
     ticket = _claim_next(member=member, office=office, now=now)
     if ticket is None:
         return None
-    session = _open_or_undo(ticket=ticket, member=member, acting_user=acting_user, undo={
-        "status": S.WAITING, "official": None, "called_at": None,
-        "call_count": F("call_count") - 1})
+    session = _open_or_undo(
+        ticket=ticket,
+        member=member,
+        acting_user=acting_user,
+        undo={
+            "status": S.WAITING,
+            "official": None,
+            "called_at": None,
+            "call_count": F("call_count") - 1,
+        },
+    )
     _mark_busy(member, now)
     return CallResult(ticket=ticket, session=session)
 
@@ -360,12 +467,10 @@ def _mark_busy(member: StaffMember, now: datetime) -> None:
     if member.presence == StaffMember.Presence.BUSY and member.mode == Mode.VIDEO:
         member_heartbeat(member=member, now=now)
     else:
-        presence_set(member=member, presence=StaffMember.Presence.BUSY, mode=Mode.VIDEO,
-                     now=now)
+        presence_set(member=member, presence=StaffMember.Presence.BUSY, mode=Mode.VIDEO, now=now)
 
 
-def ticket_recall(*, ticket: Ticket, acting_user: User, now: datetime | None = None
-                  ) -> CallResult:
+def ticket_recall(*, ticket: Ticket, acting_user: User, now: datetime | None = None) -> CallResult:
     """Call the citizen again: a called ticket is announced anew (the no-show timer restarts);
     a no-show of today comes back as called, with a new video session."""
     now = now or timezone.now()
@@ -374,25 +479,42 @@ def ticket_recall(*, ticket: Ticket, acting_user: User, now: datetime | None = N
         ticket = _locked(ticket)
         _require(ticket, (S.CALLED, S.NO_SHOW), "call again")
         before = ticket.status
-        undo = {"status": before, "official": ticket.official, "called_at": ticket.called_at,
-                "call_count": ticket.call_count, "finished_at": ticket.finished_at,
-                "joined_at": ticket.joined_at}
+        undo = {
+            "status": before,
+            "official": ticket.official,
+            "called_at": ticket.called_at,
+            "call_count": ticket.call_count,
+            "finished_at": ticket.finished_at,
+            "joined_at": ticket.joined_at,
+        }
         ticket.status, ticket.official, ticket.called_at = S.CALLED, member, now
         ticket.call_count, ticket.joined_at, ticket.finished_at = ticket.call_count + 1, None, None
-        ticket.save(update_fields=["status", "official", "called_at", "call_count", "joined_at",
-                                   "finished_at"])
+        ticket.save(
+            update_fields=[
+                "status",
+                "official",
+                "called_at",
+                "call_count",
+                "joined_at",
+                "finished_at",
+            ]
+        )
         _audit(acting_user, "recall", ticket, before)
         _invalidate(ticket.office_id)
     sessions = _open_sessions(ticket.pk)
-    session = sessions[0] if sessions else _open_or_undo(
-        ticket=ticket, member=member, acting_user=acting_user, undo=undo)
+    session = (
+        sessions[0]
+        if sessions
+        else _open_or_undo(ticket=ticket, member=member, acting_user=acting_user, undo=undo)
+    )
     _mark_busy(member, now)
     return CallResult(ticket=ticket, session=session)
 
 
 @transaction.atomic
-def ticket_start(*, ticket: Ticket, acting_user: User | None = None,
-                 now: datetime | None = None) -> Ticket:
+def ticket_start(
+    *, ticket: Ticket, acting_user: User | None = None, now: datetime | None = None
+) -> Ticket:
     """The conversation begins: called -> in_session."""
     now = now or timezone.now()
     require_member_of_office(acting_user, ticket.office_id)
@@ -404,15 +526,17 @@ def ticket_start(*, ticket: Ticket, acting_user: User | None = None,
     ticket.joined_at = ticket.joined_at or now
     ticket.save(update_fields=["status", "started_at", "joined_at"])
     VideoSession.objects.filter(ticket=ticket, status=VideoSession.Status.OPEN).update(
-        status=VideoSession.Status.LIVE, started_at=now)
+        status=VideoSession.Status.LIVE, started_at=now
+    )
     _audit(acting_user, "start", ticket, S.CALLED)
     _invalidate(ticket.office_id)
     return ticket
 
 
 @transaction.atomic
-def ticket_complete(*, ticket: Ticket, acting_user: User | None = None,
-                    now: datetime | None = None) -> Ticket:
+def ticket_complete(
+    *, ticket: Ticket, acting_user: User | None = None, now: datetime | None = None
+) -> Ticket:
     """The conversation is over: in_session -> done; the video session ends after commit and
     its length feeds the waiting-time estimate."""
     now = now or timezone.now()
@@ -431,8 +555,9 @@ def ticket_complete(*, ticket: Ticket, acting_user: User | None = None,
 
 
 @transaction.atomic
-def ticket_no_show(*, ticket: Ticket, acting_user: User | None = None,
-                   now: datetime | None = None) -> Ticket:
+def ticket_no_show(
+    *, ticket: Ticket, acting_user: User | None = None, now: datetime | None = None
+) -> Ticket:
     """The called citizen did not come: called -> no_show. The official may call the next."""
     now = now or timezone.now()
     require_member_of_office(acting_user, ticket.office_id)
@@ -448,8 +573,9 @@ def ticket_no_show(*, ticket: Ticket, acting_user: User | None = None,
 
 
 @transaction.atomic
-def ticket_transfer(*, ticket: Ticket, to_office: Office, acting_user: User,
-                    now: datetime | None = None) -> Ticket:
+def ticket_transfer(
+    *, ticket: Ticket, to_office: Office, acting_user: User, now: datetime | None = None
+) -> Ticket:
     """Hand the citizen on to another office: the ticket waits there under a new number of
     that office, keeping its original place in time (it has waited already), and any video
     session ends. A service of the old office does not exist in the new one and is dropped.
@@ -467,10 +593,29 @@ def ticket_transfer(*, ticket: Ticket, to_office: Office, acting_user: User,
     ticket.office, ticket.day, ticket.sequence, ticket.number = to_office, day, sequence, number
     ticket.status, ticket.official, ticket.service = S.WAITING, None, None
     ticket.called_at = ticket.joined_at = ticket.started_at = None
-    ticket.save(update_fields=["office", "day", "sequence", "number", "status", "official",
-                               "service", "called_at", "joined_at", "started_at"])
-    _audit(acting_user, "transfer", ticket, before, from_office=from_office.slug,
-           to_office=to_office.slug, old_number=old_number)
+    ticket.save(
+        update_fields=[
+            "office",
+            "day",
+            "sequence",
+            "number",
+            "status",
+            "official",
+            "service",
+            "called_at",
+            "joined_at",
+            "started_at",
+        ]
+    )
+    _audit(
+        acting_user,
+        "transfer",
+        ticket,
+        before,
+        from_office=from_office.slug,
+        to_office=to_office.slug,
+        old_number=old_number,
+    )
     if before != S.WAITING:
         _end_sessions_after_commit(ticket.pk)
         _release_official_after_commit(official_id)
@@ -481,6 +626,7 @@ def ticket_transfer(*, ticket: Ticket, to_office: Office, acting_user: User,
 
 # --- housekeeping (Celery, every minute in every municipality) -----------------------------
 
+
 def tickets_expire_no_shows(*, now: datetime | None = None) -> int:
     """Called citizens who have not joined within QUEUE_NO_SHOW_MINUTES become no-shows, so
     their official is free to call the next."""
@@ -488,8 +634,11 @@ def tickets_expire_no_shows(*, now: datetime | None = None) -> int:
     cutoff = now - timedelta(minutes=settings.QUEUE_NO_SHOW_MINUTES)
     expired = 0
     with transaction.atomic():
-        tickets = list(Ticket.objects.select_for_update(skip_locked=True, of=("self",))
-                       .filter(status=S.CALLED, joined_at__isnull=True, called_at__lt=cutoff))
+        tickets = list(
+            Ticket.objects.select_for_update(skip_locked=True, of=("self",)).filter(
+                status=S.CALLED, joined_at__isnull=True, called_at__lt=cutoff
+            )
+        )
         for ticket in tickets:
             ticket.status, ticket.finished_at = S.NO_SHOW, now
             ticket.save(update_fields=["status", "finished_at"])
@@ -508,18 +657,24 @@ def tickets_expire_at_closing(*, now: datetime | None = None) -> int:
 
     now = now or timezone.now()
     tenant = current_municipality()
-    office_ids = set(Ticket.objects.filter(status=S.WAITING)
-                     .values_list("office_id", flat=True).distinct())
+    office_ids = set(
+        Ticket.objects.filter(status=S.WAITING).values_list("office_id", flat=True).distinct()
+    )
     if not office_ids:
         return 0
-    closed = {s.office.pk for s in office_statuses(tenant=tenant, now=now)
-              if s.status == CLOSED and s.office.pk in office_ids}
+    closed = {
+        s.office.pk
+        for s in office_statuses(tenant=tenant, now=now)
+        if s.status == CLOSED and s.office.pk in office_ids
+    }
     today = local_day(now, tenant)
     expired = 0
     with transaction.atomic():
-        tickets = list(Ticket.objects.select_for_update(skip_locked=True, of=("self",))
-                       .filter(status=S.WAITING, office_id__in=office_ids)
-                       .filter(Q(office_id__in=closed) | Q(day__lt=today)))
+        tickets = list(
+            Ticket.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(status=S.WAITING, office_id__in=office_ids)
+            .filter(Q(office_id__in=closed) | Q(day__lt=today))
+        )
         for ticket in tickets:
             ticket.status, ticket.finished_at = S.EXPIRED, now
             ticket.save(update_fields=["status", "finished_at"])
@@ -530,8 +685,9 @@ def tickets_expire_at_closing(*, now: datetime | None = None) -> int:
     return expired
 
 
-def member_presence_set(*, acting_user: User, presence: str, mode: str | None = None
-                        ) -> StaffMember:
+def member_presence_set(
+    *, acting_user: User, presence: str, mode: str | None = None
+) -> StaffMember:
     """The console's presence and mode switch (a heartbeat as well)."""
     member = require_member(acting_user)
     return presence_set(member=member, presence=presence, mode=mode)

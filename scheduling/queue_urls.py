@@ -10,10 +10,16 @@ urlpatterns = [
     path("api/offices/<slug:slug>/queue/", apis.QueueJoinApi.as_view(), name="api-queue-join"),
     path("api/queue/<str:token>/", apis.QueueTicketApi.as_view(), name="api-queue-ticket"),
     # officials: API
-    path("api/staff/offices/<slug:slug>/queue/", apis.StaffOfficeQueueApi.as_view(),
-         name="api-staff-queue"),
-    path("api/staff/offices/<slug:slug>/call-next/", apis.CallNextApi.as_view(),
-         name="api-staff-call-next"),
+    path(
+        "api/staff/offices/<slug:slug>/queue/",
+        apis.StaffOfficeQueueApi.as_view(),
+        name="api-staff-queue",
+    ),
+    path(
+        "api/staff/offices/<slug:slug>/call-next/",
+        apis.CallNextApi.as_view(),
+        name="api-staff-call-next",
+    ),
     path("api/staff/tickets/<int:pk>/start/", apis.TicketStartApi.as_view()),
     path("api/staff/tickets/<int:pk>/complete/", apis.TicketCompleteApi.as_view()),
     path("api/staff/tickets/<int:pk>/no-show/", apis.TicketNoShowApi.as_view()),
@@ -28,6 +34,9 @@ urlpatterns = [
     path("staff/", views.staff_console, name="staff-console"),
     path("staff/presence/", views.staff_presence, name="staff-presence"),
     path("staff/offices/<slug:slug>/call-next/", views.staff_call_next, name="staff-call-next"),
-    path("staff/tickets/<int:pk>/<str:action>/", views.staff_ticket_action,
-         name="staff-ticket-action"),
+    path(
+        "staff/tickets/<int:pk>/<str:action>/",
+        views.staff_ticket_action,
+        name="staff-ticket-action",
+    ),
 ]

@@ -30,7 +30,7 @@ NO_STORE = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex"}
 
 REFUSAL_TEXT = {
     error_codes.OFFICE_CLOSED: "Das Amt ist gerade geschlossen. Der virtuelle Warteraum ist "
-                               "nur während der Öffnungszeiten geöffnet.",
+    "nur während der Öffnungszeiten geöffnet.",
     error_codes.WAITING_ROOM_FULL: "Der virtuelle Warteraum ist gerade voll.",
     error_codes.VIDEO_NOT_OFFERED: "Dieses Amt bietet keine Videogespräche an.",
     error_codes.SERVICE_NOT_BY_VIDEO: "Diese Leistung gibt es nur vor Ort.",
@@ -44,24 +44,36 @@ def _refusal_text(code: str, fallback: str) -> str:
 
 # --- citizens --------------------------------------------------------------------------------
 
+
 class JoinForm(forms.Form):
-    name = forms.CharField(label="Name", max_length=100, required=False,
-                           widget=forms.TextInput(attrs={"autocomplete": "name"}))
-    email = forms.EmailField(label="E-Mail", max_length=254, required=False,
-                             widget=forms.EmailInput(attrs={"autocomplete": "email"}))
-    phone = forms.RegexField(label="Telefon", regex=r"^[0-9+()/ .-]{0,40}$", max_length=40,
-                             required=False,
-                             widget=forms.TextInput(attrs={"autocomplete": "tel",
-                                                           "type": "tel"}))
+    name = forms.CharField(
+        label="Name",
+        max_length=100,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    email = forms.EmailField(
+        label="E-Mail",
+        max_length=254,
+        required=False,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    phone = forms.RegexField(
+        label="Telefon",
+        regex=r"^[0-9+()/ .-]{0,40}$",
+        max_length=40,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
+    )
     service = forms.ChoiceField(label="Anliegen", required=False)
 
     def __init__(self, *args, office: Office, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.office = office
-        self.services = {s.slug: s for s in office.services.all()
-                         if s.is_active and s.offers_video}
+        self.services = {s.slug: s for s in office.services.all() if s.is_active and s.offers_video}
         self.fields["service"].choices = [("", "—")] + [
-            (slug, s.name) for slug, s in self.services.items()]
+            (slug, s.name) for slug, s in self.services.items()
+        ]
 
 
 class _JoinThrottleView:
@@ -80,27 +92,49 @@ def queue_join(request: HttpRequest, slug: str) -> HttpResponse:
     """GET: the optional details form. POST: draw a number, then the ticket's page."""
     office = get_object_or_404(Office.objects.prefetch_related("services"), slug=slug)
     if request.method == "GET":
-        return render(request, "scheduling/queue_join.html",
-                      {"office": office, "form": JoinForm(office=office)})
+        return render(
+            request,
+            "scheduling/queue_join.html",
+            {"office": office, "form": JoinForm(office=office)},
+        )
     if _throttled(request):
-        return render(request, "scheduling/queue_refused.html", {
-            "office": office, "reason": _("Zu viele Versuche. Bitte warten Sie eine Minute."),
-            "booking_url": selectors.booking_url(office_slug=office.slug)}, status=429)
+        return render(
+            request,
+            "scheduling/queue_refused.html",
+            {
+                "office": office,
+                "reason": _("Zu viele Versuche. Bitte warten Sie eine Minute."),
+                "booking_url": selectors.booking_url(office_slug=office.slug),
+            },
+            status=429,
+        )
     form = JoinForm(request.POST, office=office)
     if not form.is_valid():
-        return render(request, "scheduling/queue_join.html", {"office": office, "form": form},
-                      status=400)
+        return render(
+            request, "scheduling/queue_join.html", {"office": office, "form": form}, status=400
+        )
     data = form.cleaned_data
     try:
         _ticket, token = services.ticket_join(
-            office=office, name=data["name"], email=data["email"], phone=data["phone"],
+            office=office,
+            name=data["name"],
+            email=data["email"],
+            phone=data["phone"],
             service=form.services.get(data["service"] or ""),
-            language=getattr(request, "LANGUAGE_CODE", "de") or "de")
+            language=getattr(request, "LANGUAGE_CODE", "de") or "de",
+        )
     except ApiError as exc:
-        return render(request, "scheduling/queue_refused.html", {
-            "office": office, "reason": _refusal_text(exc.code, str(exc.detail)),
-            "code": exc.code, "booking_url": exc.extra.get("booking_url"),
-        }, status=exc.status_code)
+        return render(
+            request,
+            "scheduling/queue_refused.html",
+            {
+                "office": office,
+                "reason": _refusal_text(exc.code, str(exc.detail)),
+                "code": exc.code,
+                "booking_url": exc.extra.get("booking_url"),
+            },
+            status=exc.status_code,
+        )
     return HttpResponseRedirect(f"/queue/{token}/")
 
 
@@ -144,9 +178,12 @@ def queue_join_video(request: HttpRequest, token: str) -> HttpResponse:
     except VideoProviderError:
         url = None
     if not url:
-        response = render(request, "scheduling/queue_ticket.html", {
-            "s": selectors.ticket_status(token=token), "token": token,
-            "video_error": True}, status=503)
+        response = render(
+            request,
+            "scheduling/queue_ticket.html",
+            {"s": selectors.ticket_status(token=token), "token": token, "video_error": True},
+            status=503,
+        )
         response["Retry-After"] = "10"
         return response
     services.ticket_mark_joined(ticket=ticket)
@@ -158,10 +195,17 @@ def queue_join_video(request: HttpRequest, token: str) -> HttpResponse:
 # --- staff console ---------------------------------------------------------------------------
 
 STATUS_LABELS = {
-    "waiting": "wartet", "called": "aufgerufen", "in_session": "im Gespräch",
-    "done": "erledigt", "left": "gegangen", "expired": "abgelaufen",
-    "no_show": "nicht erschienen", "booked": "gebucht", "cancelled": "abgesagt",
+    "waiting": "wartet",
+    "called": "aufgerufen",
+    "in_session": "im Gespräch",
+    "done": "erledigt",
+    "left": "gegangen",
+    "expired": "abgelaufen",
+    "no_show": "nicht erschienen",
+    "booked": "gebucht",
+    "cancelled": "abgesagt",
 }
+
 
 def _staff_only(view):
     @login_required
@@ -185,16 +229,23 @@ def _back(request: HttpRequest, office_slug: str | None = None) -> HttpResponse:
 
 def _api_error_message(request: HttpRequest, exc: ApiError) -> None:
     texts = {
-        error_codes.APPOINTMENT_DUE: _("Ihr nächster Termin beginnt gleich – bis dahin keine "
-                                       "neuen Videogespräche."),
+        error_codes.APPOINTMENT_DUE: _(
+            "Ihr nächster Termin beginnt gleich – bis dahin keine neuen Videogespräche."
+        ),
         error_codes.NOT_STAFF_OF_OFFICE: _("Sie gehören nicht zu diesem Amt."),
         error_codes.NOT_AN_OFFICIAL: _("Dieses Konto ist keinem Amt zugeordnet."),
         error_codes.INVALID_TRANSITION: _("Das geht in diesem Zustand nicht (mehr)."),
     }
     if exc.status_code == 503:
-        messages.error(request, _("Der Videodienst ist gerade nicht erreichbar (%(code)s). "
-                                  "Niemand geht verloren: Die Person wartet weiter an ihrer "
-                                  "Stelle.") % {"code": exc.code})
+        messages.error(
+            request,
+            _(
+                "Der Videodienst ist gerade nicht erreichbar (%(code)s). "
+                "Niemand geht verloren: Die Person wartet weiter an ihrer "
+                "Stelle."
+            )
+            % {"code": exc.code},
+        )
         return
     messages.error(request, texts.get(exc.code, str(exc.detail)))
 
@@ -207,22 +258,31 @@ def staff_console(request: HttpRequest) -> HttpResponse:
     wanted = request.GET.get("office")
     office = next((o for o in offices if o.slug == wanted), offices[0] if offices else None)
     now = timezone.now()
-    context = {"member": member, "offices": offices, "office": office, "now": now,
-               "Mode": Mode, "Presence": StaffMember.Presence}
+    context = {
+        "member": member,
+        "offices": offices,
+        "office": office,
+        "now": now,
+        "Mode": Mode,
+        "Presence": StaffMember.Presence,
+    }
     if member is not None:
         services.member_heartbeat(member=member, now=now)
         context.update(
             mine=selectors.member_active_tickets(member=member),
             no_shows=selectors.recent_no_shows(member=member, now=now),
-            plan=[(e, _(STATUS_LABELS.get(e.status, e.status)))
-                  for e in day_plan(member=member, day=selectors.local_day(now))],
+            plan=[
+                (e, _(STATUS_LABELS.get(e.status, e.status)))
+                for e in day_plan(member=member, day=selectors.local_day(now))
+            ],
             due=selectors.appointment_due(member=member, now=now),
             member_office_ids={o.pk for o in member.offices.all()},
         )
     if office is not None:
         context["queue"] = selectors.office_queue(office=office)
         context["can_act"] = member is not None and office.pk in context.get(
-            "member_office_ids", set())
+            "member_office_ids", set()
+        )
         context["other_offices"] = list(Office.objects.exclude(pk=office.pk))
     response = render(request, "staff/console.html", context)
     response["Cache-Control"] = "no-store"
@@ -257,8 +317,9 @@ def staff_call_next(request: HttpRequest, slug: str) -> HttpResponse:
     if called is None:
         messages.info(request, _("Niemand wartet, den Sie bedienen können."))
     else:
-        messages.success(request, _("%(number)s ist aufgerufen.") % {
-            "number": called.ticket.number})
+        messages.success(
+            request, _("%(number)s ist aufgerufen.") % {"number": called.ticket.number}
+        )
     return _back(request, slug)
 
 
@@ -293,8 +354,9 @@ def staff_ticket_action(request: HttpRequest, pk: int, action: str) -> HttpRespo
             if to_office is None:
                 messages.error(request, _("Bitte wählen Sie ein Amt."))
                 return _back(request, office_slug)
-            moved = services.ticket_transfer(ticket=ticket, to_office=to_office,
-                                             acting_user=request.user)
+            moved = services.ticket_transfer(
+                ticket=ticket, to_office=to_office, acting_user=request.user
+            )
             extra = {"office": to_office.name, "new": moved.number}
         else:
             raise Http404

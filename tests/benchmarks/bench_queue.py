@@ -52,24 +52,33 @@ def test_bench_queue_needs_the_test_database(db):
 def _setup(ctx) -> tuple[list[str], list[str]]:
     """Office, officials (API tokens) and 500 waiting citizens (their secret tokens)."""
     with ctx.schema():
-        office = Office.objects.create(slug="bench-amt", name="Bench-Amt", ticket_prefix="Q",
-                                       waiting_room_capacity=500)
+        office = Office.objects.create(
+            slug="bench-amt", name="Bench-Amt", ticket_prefix="Q", waiting_room_capacity=500
+        )
         OpeningWindow.objects.bulk_create(
             OpeningWindow(office=office, weekday=d, start=clock(0), end=clock(23, 59, 59))
-            for d in range(7))
+            for d in range(7)
+        )
         staff_tokens = []
         for i in range(OFFICIALS):
             user = User.objects.create_user(f"bench{i}@example.org", "pw-123456", role="staff")
-            member = StaffMember.objects.create(user=user, presence="available", mode="video",
-                                                last_seen_at=timezone.now())
+            member = StaffMember.objects.create(
+                user=user, presence="available", mode="video", last_seen_at=timezone.now()
+            )
             member.offices.set([office])
             staff_tokens.append(token_issue(user=user))
         citizen_tokens = [secrets.token_urlsafe(32) for _ in range(CITIZENS)]
         today = timezone.localdate()
         Ticket.objects.bulk_create(
-            Ticket(office=office, day=today, sequence=n, number=f"Q-{n:03d}",
-                   token_hash=hash_secret(token))
-            for n, token in enumerate(citizen_tokens, start=1))
+            Ticket(
+                office=office,
+                day=today,
+                sequence=n,
+                number=f"Q-{n:03d}",
+                token_hash=hash_secret(token),
+            )
+            for n, token in enumerate(citizen_tokens, start=1)
+        )
     connection.set_schema_to_public()
     return staff_tokens, citizen_tokens
 
@@ -113,19 +122,29 @@ def test_status_and_call_next_under_load(committed_tenant):
     # --- quiet: one request at a time -------------------------------------------------------
     bare_quiet = measure(lambda: quiet_client.get("/healthz"), n=500, warmup=50)
     cycle = iter(citizen_tokens * 2)
-    status_quiet = measure(lambda: quiet_client.get(f"/api/queue/{next(cycle)}/"), n=500,
-                           warmup=50)
+    status_quiet = measure(lambda: quiet_client.get(f"/api/queue/{next(cycle)}/"), n=500, warmup=50)
 
     # --- under load -------------------------------------------------------------------------
     fork = multiprocessing.get_context("fork")
     stop, results = fork.Event(), fork.Queue()
     share = CITIZENS // WATCHER_PROCESSES
     per_process_interval = POLL_INTERVAL_S / share
-    workers = [fork.Process(target=_paced, args=(
-        host, [f"/api/queue/{t}/" for t in citizen_tokens[i * share:(i + 1) * share]],
-        per_process_interval, stop, results)) for i in range(WATCHER_PROCESSES)]
-    workers.append(fork.Process(target=_paced, args=(host, ["/healthz"], BARE_INTERVAL_S,
-                                                      stop, results)))
+    workers = [
+        fork.Process(
+            target=_paced,
+            args=(
+                host,
+                [f"/api/queue/{t}/" for t in citizen_tokens[i * share : (i + 1) * share]],
+                per_process_interval,
+                stop,
+                results,
+            ),
+        )
+        for i in range(WATCHER_PROCESSES)
+    ]
+    workers.append(
+        fork.Process(target=_paced, args=(host, ["/healthz"], BARE_INTERVAL_S, stop, results))
+    )
     connections.close_all()  # children must not share this process's database sockets
     for worker in workers:
         worker.start()
@@ -179,22 +198,28 @@ def test_status_and_call_next_under_load(committed_tenant):
     assert not errors, errors
 
     duplicates = len(called_ids) - len(set(called_ids))
-    status_load, call_next, bare_load = (Stats.of(status_samples), Stats.of(call_samples),
-                                         Stats.of(bare_samples))
+    status_load, call_next, bare_load = (
+        Stats.of(status_samples),
+        Stats.of(call_samples),
+        Stats.of(bare_samples),
+    )
     with committed_tenant.schema():
         done = Ticket.objects.filter(status="done").count()
     connection.set_schema_to_public()
     record(
         "queue_status_and_call_next",
-        status_quiet=status_quiet, bare_quiet=bare_quiet,
-        status_under_load=status_load, call_next_under_load=call_next,
+        status_quiet=status_quiet,
+        bare_quiet=bare_quiet,
+        status_under_load=status_load,
+        call_next_under_load=call_next,
         bare_under_load=bare_load,
         status_vs_bare_quiet_p50=status_quiet.p50_ms / bare_quiet.p50_ms,
         status_vs_bare_under_load_p50=status_load.p50_ms / bare_load.p50_ms,
         call_next_vs_bare_under_load_p50=call_next.p50_ms / bare_load.p50_ms,
         status_requests_per_second=len(status_samples) / duration,
         not_modified_share=status_codes[304] / max(1, sum(status_codes.values())),
-        calls=len(called_ids), duplicate_calls=duplicates,
+        calls=len(called_ids),
+        duplicate_calls=duplicates,
         status_p95_target_met=status_load.p95_ms < 50,
     )
     assert duplicates == 0

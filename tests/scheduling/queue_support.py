@@ -48,18 +48,32 @@ class Setup:
         return self.ctx.client(HTTP_AUTHORIZATION=f"Token {token}")
 
 
-def make_setup(ctx: TenantCtx, *, slug: str = "buergerbuero", prefix: str = "B",
-               windows=ALL_DAY, capacity: int = 20, seen: datetime | None = None,
-               email: str | None = None) -> Setup:
+def make_setup(
+    ctx: TenantCtx,
+    *,
+    slug: str = "buergerbuero",
+    prefix: str = "B",
+    windows=ALL_DAY,
+    capacity: int = 20,
+    seen: datetime | None = None,
+    email: str | None = None,
+) -> Setup:
     """An office with a video service and one official who is available (fresh presence)."""
     with ctx.schema():
-        office = make_office(slug, windows=windows, ticket_prefix=prefix,
-                             waiting_room_capacity=capacity, name=slug.title())
-        service = make_service(office, "meldebescheinigung", name="Meldebescheinigung",
-                               duration_minutes=10)
+        office = make_office(
+            slug,
+            windows=windows,
+            ticket_prefix=prefix,
+            waiting_room_capacity=capacity,
+            name=slug.title(),
+        )
+        service = make_service(
+            office, "meldebescheinigung", name="Meldebescheinigung", duration_minutes=10
+        )
         email = email or f"official.{slug}@{ctx.slug}.example.org"
-        official = make_official(office, email=email, presence="available",
-                                 last_seen_at=seen or timezone.now())
+        official = make_official(
+            office, email=email, presence="available", last_seen_at=seen or timezone.now()
+        )
     return Setup(ctx=ctx, office=office, service=service, official=official, email=email)
 
 
@@ -72,10 +86,25 @@ def require_open_now(setup: Setup) -> None:
         pytest.skip("today is a public holiday: the office is closed")
 
 
-def make_appointment(*, office: Office, official: StaffMember, start: datetime,
-                     minutes: int = 20, mode: str = "in_person", status: str = "booked",
-                     **fields) -> Appointment:
+def make_appointment(
+    *,
+    office: Office,
+    official: StaffMember,
+    start: datetime,
+    minutes: int = 20,
+    mode: str = "in_person",
+    status: str = "booked",
+    **fields,
+) -> Appointment:
     end = start + timedelta(minutes=minutes)
     return Appointment.objects.create(
-        reference=f"T{next(_refs):06d}", office=office, official=official, mode=mode,
-        start=start, end=end, blocked_until=end, status=status, **fields)
+        reference=f"T{next(_refs):06d}",
+        office=office,
+        official=official,
+        mode=mode,
+        start=start,
+        end=end,
+        blocked_until=end,
+        status=status,
+        **fields,
+    )

@@ -24,11 +24,20 @@ NOW = timezone.now()
 
 def ticket(office, n, *, status="done", finished_days_ago=None, created_days_ago=0, **fields):
     t = Ticket.objects.create(
-        office=office, day=NOW.date(), sequence=n, number=f"B-{n:03d}",
-        token_hash=hash_secret(f"t-{office.pk}-{n}"), status=status, name="Erika Muster",
-        email="erika@example.org", phone="0941 1", **fields,
-        finished_at=NOW - timedelta(days=finished_days_ago) if finished_days_ago is not None
-        else None)
+        office=office,
+        day=NOW.date(),
+        sequence=n,
+        number=f"B-{n:03d}",
+        token_hash=hash_secret(f"t-{office.pk}-{n}"),
+        status=status,
+        name="Erika Muster",
+        email="erika@example.org",
+        phone="0941 1",
+        **fields,
+        finished_at=NOW - timedelta(days=finished_days_ago)
+        if finished_days_ago is not None
+        else None,
+    )
     Ticket.objects.filter(pk=t.pk).update(created_at=NOW - timedelta(days=created_days_ago))
     return t
 
@@ -40,19 +49,31 @@ def data(tenant_a):
         official = make_official(office)
         rows = {
             "old_done": ticket(office, 1, finished_days_ago=31, created_days_ago=31),
-            "old_no_show": ticket(office, 2, status="no_show", finished_days_ago=40,
-                                  created_days_ago=40),
+            "old_no_show": ticket(
+                office, 2, status="no_show", finished_days_ago=40, created_days_ago=40
+            ),
             "recent_done": ticket(office, 3, finished_days_ago=29, created_days_ago=29),
             "waiting": ticket(office, 4, status="waiting"),
             "old_appointment": make_appointment(
-                office=office, official=official, start=NOW - timedelta(days=31),
-                name="Max Muster", email="max@example.org", phone="0941 2", note="Pass",
-                manage_token_hash=hash_secret("manage")),
+                office=office,
+                official=official,
+                start=NOW - timedelta(days=31),
+                name="Max Muster",
+                email="max@example.org",
+                phone="0941 2",
+                note="Pass",
+                manage_token_hash=hash_secret("manage"),
+            ),
             "recent_appointment": make_appointment(
-                office=office, official=official, start=NOW - timedelta(days=2),
-                name="Eva", email="eva@example.org"),
+                office=office,
+                official=official,
+                start=NOW - timedelta(days=2),
+                name="Eva",
+                email="eva@example.org",
+            ),
             "future_appointment": make_appointment(
-                office=office, official=official, start=NOW + timedelta(days=3), name="Ida"),
+                office=office, official=official, start=NOW + timedelta(days=3), name="Ida"
+            ),
         }
     return rows
 
@@ -78,14 +99,20 @@ def test_purge_anonymises_what_is_older_than_the_retention_period(tenant_a, data
         assert row.name and row.anonymised_at is None
     with tenant_a.schema():
         assert AuditLog.objects.filter(action="privacy.purge").get().changes == {
-            "retention_days": 30, "tickets": 2, "appointments": 1}
+            "retention_days": 30,
+            "tickets": 2,
+            "appointments": 1,
+        }
         # Idempotent: a second run finds nothing more.
         assert personal_data_purge(retention_days=30, now=NOW).as_dict() == {
-            "tickets": 0, "appointments": 0}
+            "tickets": 0,
+            "appointments": 0,
+        }
 
 
 def test_the_command_uses_each_municipalitys_retention_and_reports_per_municipality(
-        tenant_a, tenant_b, data):
+    tenant_a, tenant_b, data
+):
     with tenant_b.schema():
         office = make_office("rathaus")
         beta_old = ticket(office, 1, finished_days_ago=31, created_days_ago=31)
@@ -113,6 +140,9 @@ def test_the_daily_task_purges_only_its_own_municipality(tenant_a, tenant_b, dat
 
 def test_the_beat_schedule_runs_the_queue_tasks(settings):
     tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
-    assert {"scheduling.queue_tasks.expire_no_shows", "scheduling.queue_tasks.expire_at_closing",
-            "scheduling.queue_tasks.purge_personal_data"} <= tasks
+    assert {
+        "scheduling.queue_tasks.expire_no_shows",
+        "scheduling.queue_tasks.expire_at_closing",
+        "scheduling.queue_tasks.purge_personal_data",
+    } <= tasks
     assert Appointment  # the model the purge covers besides tickets

@@ -37,6 +37,7 @@ def join(client, slug="buergerbuero", **data):
 
 # --- joining -----------------------------------------------------------------------------------
 
+
 def test_join_answers_201_with_number_token_and_position(setup):
     client = setup.client()
     first = join(client)
@@ -54,13 +55,13 @@ def test_join_answers_201_with_number_token_and_position(setup):
 def test_join_outside_opening_hours_is_409_office_closed_with_the_booking_link(tenant_a):
     with tenant_a.schema():
         make_office("standesamt", windows=[])
-    response = join(tenant_a.client(), "standesamt", name="Max Muster",
-                    email="max@example.org")
+    response = join(tenant_a.client(), "standesamt", name="Max Muster", email="max@example.org")
     assert response.status_code == 409
     body = response.json()
     assert body["code"] == "office_closed"
-    assert body["booking_url"] == ("/offices/standesamt/book/?name=Max+Muster"
-                                   "&email=max%40example.org")
+    assert body["booking_url"] == (
+        "/offices/standesamt/book/?name=Max+Muster&email=max%40example.org"
+    )
     assert body["detail"]
 
 
@@ -74,7 +75,8 @@ def test_join_at_capacity_is_409_waiting_room_full_with_a_prefilled_booking_link
     assert response.status_code == 409
     assert response.json()["code"] == "waiting_room_full"
     assert response.json()["booking_url"] == (
-        "/offices/buergerbuero/book/?service=meldebescheinigung&name=Erika")
+        "/offices/buergerbuero/book/?service=meldebescheinigung&name=Erika"
+    )
     with tenant_a.schema():
         assert Ticket.objects.count() == 2
         # The refused join gave its number back: the next one is B-003, not B-004.
@@ -84,20 +86,24 @@ def test_join_at_capacity_is_409_waiting_room_full_with_a_prefilled_booking_link
 
 def test_join_an_office_without_video_is_refused(tenant_a):
     with tenant_a.schema():
-        make_office("kfz", windows=[(d, time(0), time(23, 59, 59)) for d in range(7)],
-                    video_enabled=False)
+        make_office(
+            "kfz", windows=[(d, time(0), time(23, 59, 59)) for d in range(7)], video_enabled=False
+        )
     response = join(tenant_a.client(), "kfz")
     assert response.status_code == 409
     assert response.json()["code"] == "video_not_offered"
     assert response.json()["booking_url"] == "/offices/kfz/book/"
 
 
-@pytest.mark.parametrize(("data", "code"), [
-    ({"email": "not-an-e-mail"}, "invalid"),
-    ({"name": "x" * 101}, "max_length"),
-    ({"phone": "call me <script>"}, "invalid"),
-    ({"service": "no-such-service"}, "unknown_service"),
-])
+@pytest.mark.parametrize(
+    ("data", "code"),
+    [
+        ({"email": "not-an-e-mail"}, "invalid"),
+        ({"name": "x" * 101}, "max_length"),
+        ({"phone": "call me <script>"}, "invalid"),
+        ({"service": "no-such-service"}, "unknown_service"),
+    ],
+)
 def test_join_with_bad_input_is_400_with_a_code(setup, data, code):
     response = join(setup.client(), **data)
     assert response.status_code == 400
@@ -106,8 +112,9 @@ def test_join_with_bad_input_is_400_with_a_code(setup, data, code):
 
 
 def test_join_with_malformed_json_is_400(setup):
-    response = setup.client().post("/api/offices/buergerbuero/queue/", "{nope",
-                                   content_type="application/json")
+    response = setup.client().post(
+        "/api/offices/buergerbuero/queue/", "{nope", content_type="application/json"
+    )
     assert response.status_code == 400
     assert response.json()["code"] == "parse_error"
 
@@ -129,8 +136,15 @@ def test_joining_is_rate_limited_per_client(setup):
 
 def test_a_spoofed_forwarded_for_header_does_not_escape_the_limit(setup):
     client = setup.client(REMOTE_ADDR="10.0.0.3")
-    codes = [client.post("/api/offices/buergerbuero/queue/", {}, content_type="application/json",
-                         HTTP_X_FORWARDED_FOR=f"192.0.2.{i}").status_code for i in range(11)]
+    codes = [
+        client.post(
+            "/api/offices/buergerbuero/queue/",
+            {},
+            content_type="application/json",
+            HTTP_X_FORWARDED_FOR=f"192.0.2.{i}",
+        ).status_code
+        for i in range(11)
+    ]
     assert codes[-1] == 429
 
 
@@ -144,15 +158,22 @@ def test_waiting_count_shows_up_in_the_office_list(setup):
 
 # --- watching and leaving -----------------------------------------------------------------------
 
+
 def test_status_shows_position_wait_and_no_join_url_until_called(setup):
     client = setup.client()
     join(client)
     token = join(client).json()["token"]
     body = client.get(f"/api/queue/{token}/").json()
-    assert {k: body[k] for k in ("number", "office", "position", "people_ahead", "status",
-                                 "join_url")} == {
-        "number": "B-002", "office": "buergerbuero", "position": 2, "people_ahead": 1,
-        "status": "waiting", "join_url": None}
+    assert {
+        k: body[k] for k in ("number", "office", "position", "people_ahead", "status", "join_url")
+    } == {
+        "number": "B-002",
+        "office": "buergerbuero",
+        "position": 2,
+        "people_ahead": 1,
+        "status": "waiting",
+        "join_url": None,
+    }
     # One official is free: the first in line goes at once, the second waits one session.
     assert body["estimated_wait_minutes"] == 10
 
@@ -172,8 +193,9 @@ def test_status_is_304_while_nothing_changes_and_200_when_the_position_moves(set
     assert moved["ETag"] != etag
 
 
-def test_status_endpoint_costs_two_queries_when_the_snapshot_is_warm(setup,
-                                                                      django_assert_max_num_queries):
+def test_status_endpoint_costs_two_queries_when_the_snapshot_is_warm(
+    setup, django_assert_max_num_queries
+):
     client = setup.client()
     token = join(client).json()["token"]
     client.get(f"/api/queue/{token}/")
@@ -207,6 +229,7 @@ def test_the_status_of_one_citizen_shows_nothing_of_another(setup):
 
 # --- officials ----------------------------------------------------------------------------------
 
+
 def test_call_next_returns_the_ticket_and_the_host_url_then_204(setup):
     client = setup.client()
     token = join(client, name="Erika").json()["token"]
@@ -229,8 +252,10 @@ def test_ticket_actions_start_complete_no_show_recall_and_transfer(setup, tenant
     client, staff = setup.client(), setup.staff_client()
     for _ in range(3):
         join(client)
-    ids = [post_json(staff, "/api/staff/offices/buergerbuero/call-next/").json()["ticket"]["id"]
-           for _ in range(3)]
+    ids = [
+        post_json(staff, "/api/staff/offices/buergerbuero/call-next/").json()["ticket"]["id"]
+        for _ in range(3)
+    ]
     started = post_json(staff, f"/api/staff/tickets/{ids[0]}/start/")
     assert started.status_code == 200 and started.json()["ticket"]["status"] == "in_session"
     done = post_json(staff, f"/api/staff/tickets/{ids[0]}/complete/")
@@ -246,8 +271,12 @@ def test_ticket_actions_start_complete_no_show_recall_and_transfer(setup, tenant
     assert moved.json()["ticket"]["status"] == "waiting"
     again = post_json(staff, f"/api/staff/tickets/{ids[0]}/start/")
     assert again.status_code == 409 and again.json()["code"] == "invalid_transition"
-    assert post_json(staff, f"/api/staff/tickets/{ids[2]}/transfer/",
-                     {"office": "nirgendwo"}).json()["code"] == "unknown_office"
+    assert (
+        post_json(staff, f"/api/staff/tickets/{ids[2]}/transfer/", {"office": "nirgendwo"}).json()[
+            "code"
+        ]
+        == "unknown_office"
+    )
     assert post_json(staff, "/api/staff/tickets/999999/start/").status_code == 404
 
 
@@ -264,8 +293,11 @@ def test_the_staff_queue_lists_waiting_tickets_oldest_first_with_names_where_giv
 def test_call_next_is_409_when_an_appointment_is_due(setup, tenant_a):
     join(setup.client())
     with tenant_a.schema():
-        make_appointment(office=setup.office, official=setup.official,
-                         start=timezone.now() + timedelta(minutes=5))
+        make_appointment(
+            office=setup.office,
+            official=setup.official,
+            start=timezone.now() + timedelta(minutes=5),
+        )
     response = post_json(setup.staff_client(), "/api/staff/offices/buergerbuero/call-next/")
     assert response.status_code == 409 and response.json()["code"] == "appointment_due"
     assert "appointment_start" in response.json()
@@ -273,8 +305,7 @@ def test_call_next_is_409_when_an_appointment_is_due(setup, tenant_a):
 
 def test_staff_endpoints_need_a_login(setup):
     client = setup.client()
-    assert post_json(client, "/api/staff/offices/buergerbuero/call-next/").status_code in (401,
-                                                                                          403)
+    assert post_json(client, "/api/staff/offices/buergerbuero/call-next/").status_code in (401, 403)
     assert client.get("/api/staff/offices/buergerbuero/queue/").status_code in (401, 403)
 
 
@@ -283,8 +314,9 @@ def test_staff_of_another_office_cannot_see_or_work_this_queue(setup, tenant_a):
         other = make_office("standesamt")
         make_official(other, email="standesamt@example.org")
     join(setup.client(), name="Erika")
-    own_ticket = post_json(setup.staff_client(), "/api/staff/offices/buergerbuero/call-next/"
-                           ).json()["ticket"]["id"]
+    own_ticket = post_json(
+        setup.staff_client(), "/api/staff/offices/buergerbuero/call-next/"
+    ).json()["ticket"]["id"]
     join(setup.client())
     stranger = setup.staff_client("standesamt@example.org")
     call = post_json(stranger, "/api/staff/offices/buergerbuero/call-next/")
@@ -301,7 +333,8 @@ def test_admins_see_every_queue_but_act_only_where_they_belong(setup, tenant_a):
     join(setup.client(), name="Erika")
     client = setup.ctx.client()
     admin = setup.ctx.client(
-        HTTP_AUTHORIZATION=f"Token {api_token(client, tenant_a.admin_email, PASSWORD)}")
+        HTTP_AUTHORIZATION=f"Token {api_token(client, tenant_a.admin_email, PASSWORD)}"
+    )
     assert admin.get("/api/staff/offices/buergerbuero/queue/").status_code == 200
     response = post_json(admin, "/api/staff/offices/buergerbuero/call-next/")
     assert response.status_code == 403
@@ -309,11 +342,13 @@ def test_admins_see_every_queue_but_act_only_where_they_belong(setup, tenant_a):
 
 # --- another municipality -------------------------------------------------------------------
 
+
 def test_another_municipality_sees_nothing_of_this_queue(setup, tenant_b):
     client = setup.client()
     token = join(client, name="Erika").json()["token"]
-    ticket_id = post_json(setup.staff_client(), "/api/staff/offices/buergerbuero/call-next/"
-                          ).json()["ticket"]["id"]
+    ticket_id = post_json(
+        setup.staff_client(), "/api/staff/offices/buergerbuero/call-next/"
+    ).json()["ticket"]["id"]
     other = tenant_b.client()
     assert other.get(f"/api/queue/{token}/").status_code == 404
     assert other.delete(f"/api/queue/{token}/").status_code == 404
@@ -326,8 +361,9 @@ def test_another_municipality_sees_nothing_of_this_queue(setup, tenant_b):
     with tenant_b.schema():
         office = make_office("buergerbuero")
         make_official(office, email="beta.official@example.org")
-    beta = Setup(ctx=tenant_b, office=office, service=None, official=None,
-                 email="beta.official@example.org").staff_client()
+    beta = Setup(
+        ctx=tenant_b, office=office, service=None, official=None, email="beta.official@example.org"
+    ).staff_client()
     assert post_json(beta, f"/api/staff/tickets/{ticket_id}/start/").status_code == 404
     assert post_json(beta, "/api/staff/offices/buergerbuero/call-next/").status_code == 204
     with setup.ctx.schema():

@@ -29,7 +29,10 @@ def test_one_counter_row_per_office_and_local_day(tenant_a):
         qs.ticket_join(office=first, now=MONDAY_9.replace(day=2))
         rows = sorted(TicketCounter.objects.values_list("office__slug", "day", "last"))
     assert [(slug, day.day, last) for slug, day, last in rows] == [
-        ("eins", 1, 2), ("eins", 2, 1), ("zwei", 1, 1)]
+        ("eins", 1, 2),
+        ("eins", 2, 1),
+        ("zwei", 1, 1),
+    ]
 
 
 def run_threads(ctx, count: int, work: Callable[[int], object]) -> list:
@@ -64,13 +67,23 @@ def test_call_next_never_hands_one_ticket_to_two_officials(committed_tenant):
     officials, per_official = 4, 200
     total = officials * per_official
     with committed_tenant.schema():
-        office = make_office("buergerbuero", windows=ALL_DAY, ticket_prefix="B",
-                             waiting_room_capacity=500)
-        users = [make_official(office, email=f"o{i}@example.org", presence="available").user
-                 for i in range(officials)]
+        office = make_office(
+            "buergerbuero", windows=ALL_DAY, ticket_prefix="B", waiting_room_capacity=500
+        )
+        users = [
+            make_official(office, email=f"o{i}@example.org", presence="available").user
+            for i in range(officials)
+        ]
         Ticket.objects.bulk_create(
-            Ticket(office=office, day=MONDAY_9.date(), sequence=n, number=f"B-{n:03d}",
-                   token_hash=hash_secret(f"token-{n}")) for n in range(1, total + 1))
+            Ticket(
+                office=office,
+                day=MONDAY_9.date(),
+                sequence=n,
+                number=f"B-{n:03d}",
+                token_hash=hash_secret(f"token-{n}"),
+            )
+            for n in range(1, total + 1)
+        )
 
     def work(i: int) -> list[int]:
         mine = []
@@ -98,8 +111,9 @@ def test_call_next_never_hands_one_ticket_to_two_officials(committed_tenant):
 def test_concurrent_joins_never_hand_out_a_number_twice(committed_tenant):
     threads, per_thread = 8, 25
     with committed_tenant.schema():
-        office = make_office("buergerbuero", windows=ALL_DAY, ticket_prefix="B",
-                             waiting_room_capacity=500)
+        office = make_office(
+            "buergerbuero", windows=ALL_DAY, ticket_prefix="B", waiting_room_capacity=500
+        )
 
     def work(_i: int) -> list[str]:
         return [qs.ticket_join(office=office, now=MONDAY_9)[0].number for _ in range(per_thread)]
@@ -114,8 +128,9 @@ def test_concurrent_joins_never_hand_out_a_number_twice(committed_tenant):
 def test_concurrent_joins_never_exceed_the_capacity(committed_tenant):
     threads, per_thread, capacity = 8, 5, 10
     with committed_tenant.schema():
-        office = make_office("buergerbuero", windows=ALL_DAY, ticket_prefix="B",
-                             waiting_room_capacity=capacity)
+        office = make_office(
+            "buergerbuero", windows=ALL_DAY, ticket_prefix="B", waiting_room_capacity=capacity
+        )
 
     def work(_i: int) -> list[str]:
         outcomes = []

@@ -31,8 +31,9 @@ def join(setup, now=MONDAY_9, **kw):
 
 def call(setup, now=MONDAY_9, user=None):
     with setup.ctx.schema():
-        return qs.ticket_call_next(office=setup.office, acting_user=user or setup.official.user,
-                                   now=now)
+        return qs.ticket_call_next(
+            office=setup.office, acting_user=user or setup.official.user, now=now
+        )
 
 
 def fresh(setup, ticket) -> Ticket:
@@ -68,8 +69,11 @@ def test_nothing_personal_is_required_but_what_is_given_is_kept(setup):
     anonymous, _ = join(setup)
     named, _ = join(setup, name=" Erika Muster ", email="erika@example.org", phone="0941 123")
     assert (anonymous.name, anonymous.email, anonymous.phone) == ("", "", "")
-    assert (named.name, named.email, named.phone) == ("Erika Muster", "erika@example.org",
-                                                      "0941 123")
+    assert (named.name, named.email, named.phone) == (
+        "Erika Muster",
+        "erika@example.org",
+        "0941 123",
+    )
 
 
 def test_the_whole_way_waiting_called_in_session_done_stamps_each_moment(setup):
@@ -83,10 +87,12 @@ def test_the_whole_way_waiting_called_in_session_done_stamps_each_moment(setup):
         assert session.official_id == setup.official.pk and session.status == "open"
         setup.official.refresh_from_db()
         assert setup.official.presence == "busy" and setup.official.mode == "video"
-        qs.ticket_start(ticket=ticket, acting_user=setup.official.user,
-                        now=MONDAY_9 + timedelta(minutes=2))
-        qs.ticket_complete(ticket=ticket, acting_user=setup.official.user,
-                           now=MONDAY_9 + timedelta(minutes=12))
+        qs.ticket_start(
+            ticket=ticket, acting_user=setup.official.user, now=MONDAY_9 + timedelta(minutes=2)
+        )
+        qs.ticket_complete(
+            ticket=ticket, acting_user=setup.official.user, now=MONDAY_9 + timedelta(minutes=12)
+        )
     done = fresh(setup, ticket)
     assert done.status == S.DONE
     assert done.called_at == MONDAY_9 + timedelta(minutes=1)
@@ -94,16 +100,19 @@ def test_the_whole_way_waiting_called_in_session_done_stamps_each_moment(setup):
     assert done.finished_at == MONDAY_9 + timedelta(minutes=12)
     assert done.official_id == setup.official.pk and done.call_count == 1
     with setup.ctx.schema():
-        actions = list(AuditLog.objects.filter(object_type="scheduling.ticket",
-                                               object_id=str(ticket.pk))
-                       .order_by("created_at", "pk").values_list("action", flat=True))
+        actions = list(
+            AuditLog.objects.filter(object_type="scheduling.ticket", object_id=str(ticket.pk))
+            .order_by("created_at", "pk")
+            .values_list("action", flat=True)
+        )
         status = ticket_status(token=token)
     assert actions == ["ticket.join", "ticket.call", "ticket.start", "ticket.complete"]
     assert status["status"] == "done" and status["position"] is None
 
 
-def test_completing_ends_the_video_session_and_frees_the_official(setup, tenant_a,
-                                                                   django_capture_on_commit_callbacks):
+def test_completing_ends_the_video_session_and_frees_the_official(
+    setup, tenant_a, django_capture_on_commit_callbacks
+):
     ticket, _ = join(setup)
     call(setup)
     with tenant_a.schema():
@@ -117,15 +126,31 @@ def test_completing_ends_the_video_session_and_frees_the_official(setup, tenant_
 
 
 # Every transition that is not in the lifecycle is refused with 409 invalid_transition.
-@pytest.mark.parametrize(("state", "action"), [
-    ("waiting", "start"), ("waiting", "complete"), ("waiting", "no_show"), ("waiting", "recall"),
-    ("called", "complete"),
-    ("in_session", "start_again_is_fine"), ("in_session", "no_show"), ("in_session", "leave"),
-    ("in_session", "recall"),
-    ("done", "start"), ("done", "no_show"), ("done", "leave"), ("done", "transfer"),
-    ("left", "start"), ("left", "recall"), ("left", "complete"),
-    ("expired", "start"), ("expired", "leave"), ("no_show", "start"), ("no_show", "complete"),
-])
+@pytest.mark.parametrize(
+    ("state", "action"),
+    [
+        ("waiting", "start"),
+        ("waiting", "complete"),
+        ("waiting", "no_show"),
+        ("waiting", "recall"),
+        ("called", "complete"),
+        ("in_session", "start_again_is_fine"),
+        ("in_session", "no_show"),
+        ("in_session", "leave"),
+        ("in_session", "recall"),
+        ("done", "start"),
+        ("done", "no_show"),
+        ("done", "leave"),
+        ("done", "transfer"),
+        ("left", "start"),
+        ("left", "recall"),
+        ("left", "complete"),
+        ("expired", "start"),
+        ("expired", "leave"),
+        ("no_show", "start"),
+        ("no_show", "complete"),
+    ],
+)
 def test_each_transition_is_guarded(setup, tenant_a, state, action):
     other = make_office_in(tenant_a, "standesamt")
     ticket, _ = join(setup)
@@ -140,8 +165,9 @@ def test_each_transition_is_guarded(setup, tenant_a, state, action):
             "no_show": lambda: qs.ticket_no_show(ticket=ticket, acting_user=user),
             "recall": lambda: qs.ticket_recall(ticket=ticket, acting_user=user),
             "leave": lambda: qs.ticket_leave(ticket=ticket),
-            "transfer": lambda: qs.ticket_transfer(ticket=ticket, to_office=other,
-                                                   acting_user=user),
+            "transfer": lambda: qs.ticket_transfer(
+                ticket=ticket, to_office=other, acting_user=user
+            ),
         }[action]
         if action == "start_again_is_fine":  # the official's click and a webhook may race
             assert run().status == S.IN_SESSION
@@ -208,19 +234,28 @@ def test_an_official_cannot_call_from_an_office_they_do_not_belong_to(setup, ten
     assert refused.value.status_code == 403
 
 
-@pytest.mark.parametrize(("starts_in", "mode", "refused"), [
-    (timedelta(minutes=9), "in_person", True),
-    (timedelta(minutes=10), "in_person", False),  # exactly the guard: the call fits before
-    (timedelta(minutes=-5), "in_person", True),   # running now
-    (timedelta(minutes=5), "video", True),        # a video appointment collides just the same
-    (timedelta(minutes=30), "in_person", False),
-])
-def test_no_new_video_tickets_right_before_an_appointment(setup, tenant_a, starts_in, mode,
-                                                          refused):
+@pytest.mark.parametrize(
+    ("starts_in", "mode", "refused"),
+    [
+        (timedelta(minutes=9), "in_person", True),
+        (timedelta(minutes=10), "in_person", False),  # exactly the guard: the call fits before
+        (timedelta(minutes=-5), "in_person", True),  # running now
+        (timedelta(minutes=5), "video", True),  # a video appointment collides just the same
+        (timedelta(minutes=30), "in_person", False),
+    ],
+)
+def test_no_new_video_tickets_right_before_an_appointment(
+    setup, tenant_a, starts_in, mode, refused
+):
     join(setup)
     with tenant_a.schema():
-        make_appointment(office=setup.office, official=setup.official,
-                         start=MONDAY_9 + starts_in, mode=mode, name="Max")
+        make_appointment(
+            office=setup.office,
+            official=setup.official,
+            start=MONDAY_9 + starts_in,
+            mode=mode,
+            name="Max",
+        )
     if refused:
         with pytest.raises(ApiError) as error:
             call(setup)
@@ -232,8 +267,12 @@ def test_no_new_video_tickets_right_before_an_appointment(setup, tenant_a, start
 def test_cancelled_appointments_do_not_block_calls(setup, tenant_a):
     join(setup)
     with tenant_a.schema():
-        make_appointment(office=setup.office, official=setup.official,
-                         start=MONDAY_9 + timedelta(minutes=5), status="cancelled")
+        make_appointment(
+            office=setup.office,
+            official=setup.official,
+            start=MONDAY_9 + timedelta(minutes=5),
+            status="cancelled",
+        )
     assert call(setup) is not None
 
 
@@ -241,8 +280,9 @@ def test_guard_minutes_come_from_settings(setup, tenant_a, settings):
     settings.QUEUE_APPOINTMENT_GUARD_MINUTES = 40
     join(setup)
     with tenant_a.schema():
-        make_appointment(office=setup.office, official=setup.official,
-                         start=MONDAY_9 + timedelta(minutes=30))
+        make_appointment(
+            office=setup.office, official=setup.official, start=MONDAY_9 + timedelta(minutes=30)
+        )
     with pytest.raises(ApiError):
         call(setup)
 
@@ -280,8 +320,9 @@ def test_a_no_show_can_be_called_again_with_a_new_session(setup, tenant_a):
     with tenant_a.schema():
         qs.ticket_no_show(ticket=ticket, acting_user=setup.official.user)
         VideoSession.objects.filter(ticket=ticket).update(status="ended")
-        again = qs.ticket_recall(ticket=Ticket.objects.get(pk=ticket.pk),
-                                 acting_user=setup.official.user)
+        again = qs.ticket_recall(
+            ticket=Ticket.objects.get(pk=ticket.pk), acting_user=setup.official.user
+        )
         assert VideoSession.objects.filter(ticket=ticket).exclude(status="ended").count() == 1
     assert again.ticket.status == S.CALLED and again.ticket.finished_at is None
     assert again.ticket.call_count == 2 and again.host_url.startswith("/video/")
@@ -292,8 +333,9 @@ def test_recall_of_a_called_ticket_restarts_the_no_show_timer(setup, tenant_a, s
     ticket, _ = join(setup)
     call(setup, now=MONDAY_9)
     with tenant_a.schema():
-        qs.ticket_recall(ticket=ticket, acting_user=setup.official.user,
-                         now=MONDAY_9 + timedelta(minutes=4))
+        qs.ticket_recall(
+            ticket=ticket, acting_user=setup.official.user, now=MONDAY_9 + timedelta(minutes=4)
+        )
         assert qs.tickets_expire_no_shows(now=MONDAY_9 + timedelta(minutes=6)) == 0
         assert VideoSession.objects.filter(ticket=ticket).count() == 1  # the same session
     assert fresh(setup, ticket).call_count == 2
@@ -307,8 +349,9 @@ def test_transfer_gives_a_new_number_of_the_other_office_and_keeps_the_place(set
         _first_there, there_token = qs.ticket_join(office=other, now=MONDAY_9)
     call(setup)
     with tenant_a.schema():
-        moved = qs.ticket_transfer(ticket=early, to_office=other,
-                                   acting_user=setup.official.user, now=MONDAY_9)
+        moved = qs.ticket_transfer(
+            ticket=early, to_office=other, acting_user=setup.official.user, now=MONDAY_9
+        )
         early_status = ticket_status(token=there_token)
     assert moved.office_id == other.pk and moved.status == S.WAITING
     assert moved.number == "S-002" and moved.official_id is None and moved.service_id is None
@@ -348,9 +391,11 @@ def test_tickets_left_over_from_an_earlier_day_expire(setup, tenant_a):
 
 def test_a_queue_on_the_day_the_clocks_go_back(tenant_a):
     # Sunday 25 October 2026 has 25 hours in Berlin; the office is open around the clock.
-    setup = make_setup(tenant_a, windows=[(6, time(0), time(23, 59, 59)),
-                                          (0, time(0), time(23, 59, 59))],
-                       seen=at(2026, 10, 25, 1))
+    setup = make_setup(
+        tenant_a,
+        windows=[(6, time(0), time(23, 59, 59)), (0, time(0), time(23, 59, 59))],
+        seen=at(2026, 10, 25, 1),
+    )
     before = at(2026, 10, 25, 1, 30).replace(fold=0)  # 01:30 CEST (UTC+2)
     repeated = at(2026, 10, 25, 2, 30).replace(fold=1)  # 02:30 CET, the hour that repeats
     late = at(2026, 10, 25, 23, 30)  # CET, 22:30 UTC
@@ -373,7 +418,6 @@ def test_a_queue_on_the_day_the_clocks_go_forward(tenant_a):
     with tenant_a.schema():
         status = ticket_status(token=token, now=at(2027, 3, 28, 11))
         assert qs.tickets_expire_at_closing(now=at(2027, 3, 28, 11, 59)) == 0
-        assert qs.tickets_expire_at_closing(
-            now=datetime(2027, 3, 28, 10, 0, 1, tzinfo=UTC)) == 1
+        assert qs.tickets_expire_at_closing(now=datetime(2027, 3, 28, 10, 0, 1, tzinfo=UTC)) == 1
     assert status["position"] == 1 and status["estimated_wait_minutes"] == 0
     assert ticket.number == "B-001"

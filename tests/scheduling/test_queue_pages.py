@@ -67,12 +67,16 @@ def test_the_join_form_takes_optional_details(setup):
     client = setup.client()
     form = client.get("/offices/buergerbuero/queue/").content.decode()
     assert 'autocomplete="email"' in form and "freiwillig" in form
-    token = draw(client, name="Erika", email="erika@example.org", phone="",
-                 service="meldebescheinigung")
+    token = draw(
+        client, name="Erika", email="erika@example.org", phone="", service="meldebescheinigung"
+    )
     with setup.ctx.schema():
         ticket = Ticket.objects.get()
-    assert (ticket.name, ticket.email, ticket.service.slug) == ("Erika", "erika@example.org",
-                                                                "meldebescheinigung")
+    assert (ticket.name, ticket.email, ticket.service.slug) == (
+        "Erika",
+        "erika@example.org",
+        "meldebescheinigung",
+    )
     assert "Meldebescheinigung" in client.get(f"/queue/{token}/").content.decode()
 
 
@@ -145,6 +149,7 @@ def test_join_link_after_the_call_redirects_to_a_fresh_room_link_and_marks_joine
 
 # --- the staff console ---------------------------------------------------------------------------
 
+
 def test_the_console_needs_a_login(setup):
     response = setup.client().get("/staff/")
     assert response.status_code == 302 and response["Location"].startswith("/account/login/")
@@ -184,20 +189,27 @@ def test_the_console_sets_presence_and_mode(setup):
 
 def test_the_console_shows_the_day_with_appointments_and_handled_tickets(setup):
     with setup.ctx.schema():
-        make_appointment(office=setup.office, official=setup.official,
-                         start=timezone.now() + timedelta(hours=2), name="Hans Termin")
+        make_appointment(
+            office=setup.office,
+            official=setup.official,
+            start=timezone.now() + timedelta(hours=2),
+            name="Hans Termin",
+        )
     draw(setup.client())
     staff = logged_in(setup.ctx, setup.email)
     staff.post("/staff/offices/buergerbuero/call-next/")
     html = staff.get("/staff/").content.decode()
-    plan = html[html.index('id="plan-h"'):]
+    plan = html[html.index('id="plan-h"') :]
     assert "Hans Termin" in plan and "Termin vor Ort" in plan and "Warteraum B-001" in plan
 
 
 def test_the_console_refuses_a_call_right_before_an_appointment(setup):
     with setup.ctx.schema():
-        make_appointment(office=setup.office, official=setup.official,
-                         start=timezone.now() + timedelta(minutes=3))
+        make_appointment(
+            office=setup.office,
+            official=setup.official,
+            start=timezone.now() + timedelta(minutes=3),
+        )
     draw(setup.client())
     staff = logged_in(setup.ctx, setup.email)
     html = staff.post("/staff/offices/buergerbuero/call-next/", follow=True).content.decode()

@@ -9,15 +9,27 @@ import pytest
 from platform_core.models import AuditLog
 from scheduling.models import Ticket
 from tests.scheduling.queue_support import make_setup, require_open_now
-from tests.videoconf.video_helpers import configure_webex, fast_webex, register  # noqa: F401
-from tests.videoconf.webex_fake_fixtures import fake_webex  # noqa: F401
+from tests.videoconf.video_helpers import configure_webex, register
 from videoconf.models import VideoSession
-
-pytestmark = pytest.mark.usefixtures("fast_webex")
+from videoconf.webex.fake_server import FakeWebex
 
 
 @pytest.fixture
-def webex_setup(tenant_a, fake_webex):  # noqa: F811
+def fake_webex(settings):
+    """A fresh fake Webex on loopback; short timeouts and backoff keep failures fast."""
+    settings.WEBEX_TIMEOUT_SECONDS = 2.0
+    settings.WEBEX_BACKOFF_BASE_SECONDS = 0.01
+    settings.WEBEX_MAX_RETRIES = 3
+    server = FakeWebex("127.0.0.1", 0)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def webex_setup(tenant_a, fake_webex):
     setup = make_setup(tenant_a)
     require_open_now(setup)
     with tenant_a.schema():
@@ -30,7 +42,8 @@ def post(client, url, data=None):
 
 
 def test_a_failing_provider_puts_the_ticket_back_at_its_place_and_answers_503(
-        webex_setup, fake_webex):  # noqa: F811
+    webex_setup, fake_webex
+):
     client = webex_setup.client()
     first = post(client, "/api/offices/buergerbuero/queue/").json()["token"]
     second = post(client, "/api/offices/buergerbuero/queue/").json()["token"]
@@ -53,7 +66,7 @@ def test_a_failing_provider_puts_the_ticket_back_at_its_place_and_answers_503(
     assert again.status_code == 200 and again.json()["ticket"]["number"] == "B-001"
 
 
-def test_the_console_tells_the_official_when_the_provider_fails(webex_setup, fake_webex):  # noqa: F811
+def test_the_console_tells_the_official_when_the_provider_fails(webex_setup, fake_webex):
     post(webex_setup.client(), "/api/offices/buergerbuero/queue/")
     fake_webex.fail_next("/meetings", 503, count=4, method="POST")
     staff = webex_setup.ctx.client()
@@ -65,7 +78,8 @@ def test_the_console_tells_the_official_when_the_provider_fails(webex_setup, fak
 
 
 def test_join_asks_webex_for_a_fresh_link_and_complete_deletes_the_meeting(
-        webex_setup, fake_webex, django_capture_on_commit_callbacks):  # noqa: F811
+    webex_setup, fake_webex, django_capture_on_commit_callbacks
+):
     client = webex_setup.client()
     token = post(client, "/api/offices/buergerbuero/queue/").json()["token"]
     staff = webex_setup.staff_client()

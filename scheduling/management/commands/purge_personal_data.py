@@ -15,13 +15,19 @@ class Command(BaseCommand):
     help = "Anonymise tickets and appointments older than each municipality's retention period."
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("--tenant", action="append", dest="tenants", metavar="SLUG",
-                            help="only this municipality (repeatable)")
+        parser.add_argument(
+            "--tenant",
+            action="append",
+            dest="tenants",
+            metavar="SLUG",
+            help="only this municipality (repeatable)",
+        )
 
     def handle(self, *args, tenants=None, **options) -> None:
         connection.set_schema_to_public()
         qs = Municipality.objects.exclude(schema_name=get_public_schema_name()).order_by(
-            "schema_name")
+            "schema_name"
+        )
         if tenants:
             qs = qs.filter(schema_name__in=tenants)
         total_tickets = total_appointments = 0
@@ -36,5 +42,6 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"{municipality.schema_name}: {result.tickets} tickets and "
                 f"{result.appointments} appointments anonymised "
-                f"(older than {municipality.data_retention_days} days)")
+                f"(older than {municipality.data_retention_days} days)"
+            )
         self.stdout.write(f"total: {total_tickets} tickets, {total_appointments} appointments")
