@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
+import pytest_django.fixtures as pytest_django_fixtures
 from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
@@ -68,10 +69,26 @@ def _ensure_tenant(slug: str, name: str, state: str, kind: str) -> Municipality:
     return tenant
 
 
+_databases_for_setup = pytest_django_fixtures._get_databases_for_setup
+
+
+def _always_the_default_database(items):
+    """pytest-django sets up the test database only when a collected test uses `db`; tests
+    that commit for real (threads, benchmarks) use none, and would otherwise run against the
+    configured database itself."""
+    aliases, serialized = _databases_for_setup(items)
+    return set(aliases) | {"default"}, serialized
+
+
+pytest_django_fixtures._get_databases_for_setup = _always_the_default_database
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """After pytest-django made (or reused) the test database: migrate the template schema
     and every municipality, then make sure the session's municipalities and vendor exist."""
+    name = connection.settings_dict["NAME"]
+    assert name.startswith("test_"), f"refusing to run tests against database {name}"
     with django_db_blocker.unblock():
         call_command("migrate_platform", verbosity=0)
         for slug, (name, state, kind) in TENANTS.items():
