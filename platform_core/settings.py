@@ -235,6 +235,15 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a "status"; name each choice set after what it describes.
+    "ENUM_NAME_OVERRIDES": {
+        "OfficeStatusEnum": ["open", "busy", "closed"],
+        "TicketStatusEnum": "scheduling.models.Ticket.Status",
+        "AppointmentStatusEnum": "scheduling.models.Appointment.Status",
+        "PresenceEnum": "offices.models.StaffMember.Presence",
+        "ModeEnum": "offices.models.Mode",
+        "MunicipalityStatusEnum": "tenants.models.Municipality.Status",
+    },
 }
 
 # --- Celery (tenant-schemas-celery: every task runs in the schema it was sent from) ---------

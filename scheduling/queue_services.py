@@ -358,7 +358,9 @@ def ticket_guest_url(*, ticket: Ticket) -> str | None:
     sessions = _open_sessions(ticket.pk)
     if not sessions:
         return None
-    return video_session_guest_url(session=sessions[0], display_name=ticket.name or ticket.number)
+    # No citizen name goes to the video provider (data minimisation): the provider shows
+    # "Gast <number>" (videoconf.services.guest_display_name).
+    return video_session_guest_url(session=sessions[0])
 
 
 # --- officials -------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from django.test import Client
 
 from tenants.services import municipality_update
@@ -157,3 +158,16 @@ def test_sentry_scrubber_drops_personal_data():
 
 def test_unknown_path_on_tenant_is_404(tenant_a):
     assert Client(HTTP_HOST=tenant_a.host).get("/nope/").status_code == 404
+
+
+@pytest.mark.parametrize("urlconf", ["platform_core.urls_public", "platform_core.urls_tenant"])
+def test_openapi_schema_generates_without_warnings(urlconf, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "manage.py", "spectacular", "--urlconf", urlconf, "--fail-on-warn",
+         "--validate", "--file", str(tmp_path / "schema.yaml")],
+        capture_output=True, text=True, timeout=120, env=dict(os.environ))
+    assert result.returncode == 0, result.stderr[-2000:]
