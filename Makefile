@@ -38,3 +38,13 @@ lock: install
 
 clean:
 	rm -rf $(VENV) .data
+
+# Translations: collect the strings of templates and code into locale/{de,en}/LC_MESSAGES/
+# django.po, then compile the .mo files (both are committed). Needs gettext (apt-get install
+# gettext); translate new entries in the .po files before compiling. See tests/platform/test_i18n.py.
+.PHONY: messages
+messages: install
+	$(PY) manage.py makemessages -l de -l en --ignore=.venv --ignore=.data --ignore=tests
+	for lang in de en; do \
+		msgfmt --check -o locale/$$lang/LC_MESSAGES/django.mo locale/$$lang/LC_MESSAGES/django.po || exit 1; \
+	done

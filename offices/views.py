@@ -5,11 +5,21 @@ from __future__ import annotations
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from offices import selectors
 from offices.holidays import holiday_name
 
-WEEKDAYS = ["Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag"]
+# German source strings, translated where they are shown ({% translate day.label %}).
+WEEKDAYS = [
+    gettext_noop("Montag"),
+    gettext_noop("Dienstag"),
+    gettext_noop("Mittwoch"),
+    gettext_noop("Donnerstag"),
+    gettext_noop("Freitag"),
+    gettext_noop("Samstag"),
+    gettext_noop("Sonntag"),
+]
 
 
 def office_overview(request: HttpRequest) -> HttpResponse:

@@ -1,13 +1,12 @@
 // Live office status: refreshes the status badges in place every 15 s. Without JavaScript
 // the server-rendered status and the "refresh" button still work.
+// The badge texts come translated from the page: the script tag carries them as
+// data-text-open / data-text-busy / data-text-closed (rendered with {% translate %}).
 (function () {
   "use strict";
-  var labels = {
-    de: { open: "Geöffnet – jetzt frei", busy: "Geöffnet – alle im Gespräch", closed: "Geschlossen" },
-    en: { open: "Open – someone is free", busy: "Open – everyone is in a call", closed: "Closed" }
-  };
-  var lang = (document.documentElement.lang || "de").slice(0, 2);
-  var text = labels[lang] || labels.de;
+  var script = document.currentScript || document.querySelector("script[data-text-closed]");
+  var data = (script && script.dataset) || {};
+  var text = { open: data.textOpen, busy: data.textBusy, closed: data.textClosed };
   function refresh() {
     fetch("/api/offices/", { headers: { Accept: "application/json" }, credentials: "same-origin" })
       .then(function (r) { return r.ok ? r.json() : null; })
@@ -19,7 +18,7 @@
             if (badge && badge.dataset.status !== o.status) {
               badge.dataset.status = o.status;
               badge.className = "status status-" + o.status;
-              badge.textContent = text[o.status];
+              if (text[o.status]) { badge.textContent = text[o.status]; }
             }
           });
         });
