@@ -158,8 +158,12 @@ def test_meetings_open_shortly_before_video_appointments_and_only_once(tenant_a,
         appointment(
             setup_a, starts_in=timedelta(minutes=40), mode="video", official=setup_a.officials[1]
         )
-        appointment(
-            setup_a, starts_in=timedelta(minutes=5), mode="in_person", official=setup_a.officials[1]
+        appointment(  # 20 minutes: ends well before the 40-minute one, whatever the clock
+            setup_a,
+            starts_in=timedelta(minutes=5),
+            mode="in_person",
+            official=setup_a.officials[1],
+            minutes=20,
         )
         assert open_appointment_video_sessions() == 1
         assert open_appointment_video_sessions() == 0
