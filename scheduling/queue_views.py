@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_http_methods, require_POST
 from rest_framework.throttling import ScopedRateThrottle
 
@@ -29,12 +30,14 @@ from videoconf.services import VideoProviderError
 NO_STORE = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex"}
 
 REFUSAL_TEXT = {
-    error_codes.OFFICE_CLOSED: "Das Amt ist gerade geschlossen. Der virtuelle Warteraum ist "
-    "nur während der Öffnungszeiten geöffnet.",
-    error_codes.WAITING_ROOM_FULL: "Der virtuelle Warteraum ist gerade voll.",
-    error_codes.VIDEO_NOT_OFFERED: "Dieses Amt bietet keine Videogespräche an.",
-    error_codes.SERVICE_NOT_BY_VIDEO: "Diese Leistung gibt es nur vor Ort.",
-    error_codes.UNKNOWN_SERVICE: "Diese Leistung gibt es in diesem Amt nicht.",
+    error_codes.OFFICE_CLOSED: gettext_noop(
+        "Das Amt ist gerade geschlossen. Der virtuelle Warteraum ist "
+        "nur während der Öffnungszeiten geöffnet."
+    ),
+    error_codes.WAITING_ROOM_FULL: gettext_noop("Der virtuelle Warteraum ist gerade voll."),
+    error_codes.VIDEO_NOT_OFFERED: gettext_noop("Dieses Amt bietet keine Videogespräche an."),
+    error_codes.SERVICE_NOT_BY_VIDEO: gettext_noop("Diese Leistung gibt es nur vor Ort."),
+    error_codes.UNKNOWN_SERVICE: gettext_noop("Diese Leistung gibt es in diesem Amt nicht."),
 }
 
 
@@ -195,15 +198,15 @@ def queue_join_video(request: HttpRequest, token: str) -> HttpResponse:
 # --- staff console ---------------------------------------------------------------------------
 
 STATUS_LABELS = {
-    "waiting": "wartet",
-    "called": "aufgerufen",
-    "in_session": "im Gespräch",
-    "done": "erledigt",
-    "left": "gegangen",
-    "expired": "abgelaufen",
-    "no_show": "nicht erschienen",
-    "booked": "gebucht",
-    "cancelled": "abgesagt",
+    "waiting": gettext_noop("wartet"),
+    "called": gettext_noop("aufgerufen"),
+    "in_session": gettext_noop("im Gespräch"),
+    "done": gettext_noop("erledigt"),
+    "left": gettext_noop("gegangen"),
+    "expired": gettext_noop("abgelaufen"),
+    "no_show": gettext_noop("nicht erschienen"),
+    "booked": gettext_noop("gebucht"),
+    "cancelled": gettext_noop("abgesagt"),
 }
 
 
@@ -329,11 +332,11 @@ ACTIONS = {
     "no-show": services.ticket_no_show,
 }
 DONE_TEXT = {
-    "start": "%(number)s: Gespräch begonnen.",
-    "complete": "%(number)s: erledigt.",
-    "no-show": "%(number)s: nicht erschienen.",
-    "recall": "%(number)s ist erneut aufgerufen.",
-    "transfer": "%(number)s wartet jetzt im Amt %(office)s (neue Nummer %(new)s).",
+    "start": gettext_noop("%(number)s: Gespräch begonnen."),
+    "complete": gettext_noop("%(number)s: erledigt."),
+    "no-show": gettext_noop("%(number)s: nicht erschienen."),
+    "recall": gettext_noop("%(number)s ist erneut aufgerufen."),
+    "transfer": gettext_noop("%(number)s wartet jetzt im Amt %(office)s (neue Nummer %(new)s)."),
 }
 
 
