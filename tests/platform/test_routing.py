@@ -167,7 +167,20 @@ def test_openapi_schema_generates_without_warnings(urlconf, tmp_path):
     import sys
 
     result = subprocess.run(
-        [sys.executable, "manage.py", "spectacular", "--urlconf", urlconf, "--fail-on-warn",
-         "--validate", "--file", str(tmp_path / "schema.yaml")],
-        capture_output=True, text=True, timeout=120, env=dict(os.environ))
+        [
+            sys.executable,
+            "manage.py",
+            "spectacular",
+            "--urlconf",
+            urlconf,
+            "--fail-on-warn",
+            "--validate",
+            "--file",
+            str(tmp_path / "schema.yaml"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=dict(os.environ),
+    )
     assert result.returncode == 0, result.stderr[-2000:]
