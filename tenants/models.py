@@ -73,11 +73,13 @@ class Municipality(TenantMixin):
     def create_schema(
         self, check_if_exists: bool = False, sync_schema: bool = True, verbosity: int = 1
     ) -> None:
-        """Clone the template schema when it exists. The clone copies the template's
-        migration records too, so django-tenants' extra `migrate --fake` pass is skipped."""
-        from django.db import connection
-        from django_tenants.clone import CloneSchema
+        """Copy the template schema when it exists (tenants.schema_clone: cost independent of
+        the number of municipalities). The copy includes the template's migration records,
+        so django-tenants' extra `migrate --fake` pass is skipped."""
+        from django.db import connection, transaction
         from django_tenants.utils import schema_exists
+
+        from tenants.schema_clone import clone_schema_fast
 
         base = settings.TENANT_BASE_SCHEMA
         if not sync_schema or not schema_exists(base):
@@ -85,8 +87,12 @@ class Municipality(TenantMixin):
             return
         if check_if_exists and schema_exists(self.schema_name):
             return
-        CloneSchema().clone_schema(base, self.schema_name, self.clone_mode)
         connection.set_schema_to_public()
+        try:
+            with transaction.atomic():
+                clone_schema_fast(base, self.schema_name)
+        finally:
+            connection.set_schema_to_public()  # django-tenants sets search_path afresh
 
     def primary_domain_name(self) -> str:
         domain = next((d for d in self.domains.all() if d.is_primary), None)
