@@ -16,15 +16,18 @@ def test_healthz_and_readyz_answer_on_every_kind_of_host(tenant_a, public_client
         assert ready.json()["database"] == "ok"
 
 
-def test_readyz_names_the_broker_when_it_does_not_answer(public_client, settings):
+def test_readyz_names_the_broker_when_it_does_not_answer(public_client, monkeypatch):
     from platform_core.celery import app
 
-    previous = app.conf.broker_url
-    app.conf.broker_url = "redis://127.0.0.1:1/0"
+    # broker_write_url is what readyz connects to; CELERY_BROKER_URL in the environment would
+    # win over the app's broker_url, so point the write URL at a port nobody listens on.
+    monkeypatch.delenv("CELERY_BROKER_WRITE_URL", raising=False)
+    previous = app.conf.broker_write_url if "broker_write_url" in app.conf else None
+    app.conf.broker_write_url = "redis://127.0.0.1:1/0"
     try:
         response = public_client.get("/readyz")
     finally:
-        app.conf.broker_url = previous
+        app.conf.broker_write_url = previous
     assert response.status_code == 503
     assert "broker" in response.json()["failed"]
     assert "database" not in response.json()["failed"]
