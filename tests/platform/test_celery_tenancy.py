@@ -33,8 +33,13 @@ def test_task_sent_from_a_municipality_runs_in_that_schema(committed_tenant):
         member = make_official(office, presence="available", last_seen_at=long_ago)
     connection.set_schema_to_public()
 
-    previous = (app.conf.broker_url, app.conf.task_always_eager)
-    app.conf.broker_url, app.conf.task_always_eager = "memory://", False
+    # An in-memory broker shared by this process's producer and the worker thread. The
+    # write URL outranks broker_url (and CELERY_BROKER_URL in the environment outranks both);
+    # app.close() drops producer pools made for the configured broker by earlier tests.
+    previous = (app.conf.broker_write_url, app.conf.broker_read_url, app.conf.task_always_eager)
+    app.conf.broker_write_url = app.conf.broker_read_url = "memory://"
+    app.conf.task_always_eager = False
+    app.close()
     try:
         with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
             with schema_context(committed_tenant.slug):
@@ -49,6 +54,7 @@ def test_task_sent_from_a_municipality_runs_in_that_schema(committed_tenant):
                     break
                 time.sleep(0.2)
     finally:
-        app.conf.broker_url, app.conf.task_always_eager = previous
+        app.conf.broker_write_url, app.conf.broker_read_url, app.conf.task_always_eager = previous
+        app.close()
         connection.close()
     assert presence == "away"
