@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, status
+from rest_framework import status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -26,38 +25,8 @@ from offices.serializers import (
     StaffAdminSerializer,
     WindowSerializer,
 )
-from platform_core.errors import ApiError
+from platform_core.errors import ApiError, service_errors
 from platform_core.permissions import IsMunicipalAdmin, IsMunicipalStaff
-
-
-def as_drf_error(exc: DjangoValidationError) -> serializers.ValidationError:
-    if hasattr(exc, "error_dict"):
-        return serializers.ValidationError(
-            {
-                field: [
-                    serializers.ErrorDetail(m, code=e.code or "invalid")
-                    for e in errs
-                    for m in e.messages
-                ]
-                for field, errs in exc.error_dict.items()
-            }
-        )
-    return serializers.ValidationError(
-        [serializers.ErrorDetail(m, code=exc.code or "invalid") for m in exc.messages]
-    )
-
-
-class ServiceCall:
-    """Turn a service's ValidationError into a 400 with field errors."""
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, exc_type, exc, tb):
-        if exc_type is not None and issubclass(exc_type, DjangoValidationError):
-            raise as_drf_error(exc) from exc
-        return False
-
 
 # --- citizens --------------------------------------------------------------------------------
 
@@ -101,7 +70,7 @@ class AdminOfficeListApi(APIView):
     def post(self, request):
         payload = OfficeAdminSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        with ServiceCall():
+        with service_errors():
             office = services.office_create(acting_user=request.user, **payload.validated_data)
         return Response(OfficeAdminSerializer(office).data, status=status.HTTP_201_CREATED)
 
@@ -118,7 +87,7 @@ class AdminOfficeDetailApi(APIView):
         office = get_object_or_404(Office, slug=slug)
         payload = OfficeAdminSerializer(office, data=request.data, partial=True)
         payload.is_valid(raise_exception=True)
-        with ServiceCall():
+        with service_errors():
             office = services.office_update(
                 office=office, acting_user=request.user, **payload.validated_data
             )
@@ -146,7 +115,7 @@ class AdminOpeningHoursApi(APIView):
         office = get_object_or_404(Office, slug=slug)
         payload = WindowSerializer(data=request.data, many=True)
         payload.is_valid(raise_exception=True)
-        with ServiceCall():
+        with service_errors():
             services.opening_hours_replace(
                 office=office, windows=payload.validated_data, acting_user=request.user
             )
@@ -166,7 +135,7 @@ class AdminClosureListApi(APIView):
         office = get_object_or_404(Office, slug=slug)
         payload = ClosureSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        with ServiceCall():
+        with service_errors():
             closure = services.closure_create(
                 office=office, acting_user=request.user, **payload.validated_data
             )
@@ -188,7 +157,7 @@ class AdminClosureDetailApi(APIView):
         closure = self._get(slug, pk)
         payload = ClosureSerializer(closure, data=request.data, partial=True)
         payload.is_valid(raise_exception=True)
-        with ServiceCall():
+        with service_errors():
             closure = services.closure_update(
                 closure=closure, acting_user=request.user, **payload.validated_data
             )
@@ -218,7 +187,7 @@ class AdminServiceListApi(APIView):
         payload.is_valid(raise_exception=True)
         data = dict(payload.validated_data)
         office = data.pop("office")
-        with ServiceCall():
+        with service_errors():
             service = services.service_create(office=office, acting_user=request.user, **data)
         return Response(ServiceAdminSerializer(service).data, status=status.HTTP_201_CREATED)
 
@@ -235,7 +204,7 @@ class AdminServiceDetailApi(APIView):
         service = get_object_or_404(Service, pk=pk)
         payload = ServiceAdminSerializer(service, data=request.data, partial=True)
         payload.is_valid(raise_exception=True)
-        with ServiceCall():
+        with service_errors():
             service = services.service_update(
                 service=service, acting_user=request.user, **payload.validated_data
             )
@@ -265,7 +234,7 @@ class AdminStaffListApi(APIView):
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
         user_data = data.get("user", {})
-        with ServiceCall(), transaction.atomic():
+        with service_errors(), transaction.atomic():
             user = staff_account_create(
                 email=user_data["email"],
                 password=data.get("password"),

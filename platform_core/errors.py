@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -27,6 +29,35 @@ class ApiError(exceptions.APIException):
             self.status_code = status_code
         self.code = code
         self.extra = extra or {}
+
+
+def drf_validation_error(exc: DjangoValidationError) -> exceptions.ValidationError:
+    """A service's ValidationError as DRF (field) errors, keeping each error's code (Django's
+    own conversion in the handler below keeps the messages but drops the codes)."""
+    if hasattr(exc, "error_dict"):
+        return exceptions.ValidationError(
+            {
+                field: [
+                    exceptions.ErrorDetail(message, code=error.code or "invalid")
+                    for error in errors
+                    for message in error.messages
+                ]
+                for field, errors in exc.error_dict.items()
+            }
+        )
+    return exceptions.ValidationError(
+        [exceptions.ErrorDetail(m, code=exc.code or "invalid") for m in exc.messages]
+    )
+
+
+@contextmanager
+def service_errors() -> Iterator[None]:
+    """Around a service call in an API view: its ValidationError becomes a 400 with field
+    errors and codes."""
+    try:
+        yield
+    except DjangoValidationError as exc:
+        raise drf_validation_error(exc) from exc
 
 
 def _first_message(detail: Any) -> str:

@@ -4,11 +4,9 @@ time and cancel with a message. Thin: parse, call one service or selector, seria
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -19,7 +17,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from offices.models import Mode, StaffMember
-from platform_core.errors import ApiError
+from platform_core.errors import ApiError, service_errors
 from platform_core.permissions import IsMunicipalAdmin, IsMunicipalStaff
 from scheduling import booking_error_codes as codes
 from scheduling import booking_selectors as selectors
@@ -31,33 +29,6 @@ MODE_CHOICES = [Mode.VIDEO.value, Mode.IN_PERSON.value]
 
 
 # --- helpers ----------------------------------------------------------------------------------
-
-
-def drf_error(exc: DjangoValidationError) -> serializers.ValidationError:
-    """A service's ValidationError as DRF field errors, keeping each error's code."""
-    if hasattr(exc, "error_dict"):
-        return serializers.ValidationError(
-            {
-                name: [
-                    serializers.ErrorDetail(m, code=e.code or "invalid")
-                    for e in errors
-                    for m in e.messages
-                ]
-                for name, errors in exc.error_dict.items()
-            }
-        )
-    return serializers.ValidationError(
-        [serializers.ErrorDetail(m, code=exc.code or "invalid") for m in exc.messages]
-    )
-
-
-@contextmanager
-def service_errors():
-    """Turn a service's ValidationError into a 400 with field errors."""
-    try:
-        yield
-    except DjangoValidationError as exc:
-        raise drf_error(exc) from exc
 
 
 def field_error(name: str, message: str, code: str) -> serializers.ValidationError:

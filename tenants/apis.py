@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from billing.models import PLANS
+from platform_core.errors import drf_validation_error
 from platform_core.permissions import IsVendorStaff
 from tenants import selectors, services
 from tenants.models import Municipality, State
@@ -55,16 +56,6 @@ class MunicipalityUpdateSerializer(serializers.Serializer):
     data_retention_days = serializers.IntegerField(min_value=1, max_value=3650, required=False)
 
 
-def _field_errors(exc: DjangoValidationError) -> serializers.ValidationError:
-    detail = {
-        field: [
-            serializers.ErrorDetail(m, code=e.code or "invalid") for e in errs for m in e.messages
-        ]
-        for field, errs in exc.error_dict.items()
-    }
-    return serializers.ValidationError(detail)
-
-
 class MunicipalityListApi(APIView):
     permission_classes = [IsVendorStaff]
 
@@ -94,7 +85,7 @@ class MunicipalityListApi(APIView):
                 acting_user=request.user,
             )
         except DjangoValidationError as exc:
-            raise _field_errors(exc) from exc
+            raise drf_validation_error(exc) from exc
         tenant = selectors.municipality_get(slug=tenant.schema_name)
         return Response(MunicipalityOutputSerializer(tenant).data, status=status.HTTP_201_CREATED)
 

@@ -8,7 +8,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from platform_core.errors import ApiError
+from platform_core.errors import ApiError, drf_validation_error
 from platform_core.permissions import IsMunicipalAdmin
 from videoconf import selectors, services
 from videoconf.models import VideoIntegration
@@ -75,20 +75,6 @@ def integration_data(integration: VideoIntegration | None) -> dict:
     }
 
 
-def _drf_error(exc: DjangoValidationError) -> serializers.ValidationError:
-    """Keep the service's error codes (Django's own conversion would drop them)."""
-    return serializers.ValidationError(
-        {
-            field: [
-                serializers.ErrorDetail(message, code=error.code or "invalid")
-                for error in errors
-                for message in error.messages
-            ]
-            for field, errors in exc.error_dict.items()
-        }
-    )
-
-
 def _provider_error(exc: VideoProviderError) -> dict:
     return {"detail": exc.message, "code": exc.code, "tracking_id": exc.tracking_id}
 
@@ -112,7 +98,7 @@ class VideoIntegrationApi(APIView):
                 acting_user=request.user, data=payload.validated_data
             )
         except DjangoValidationError as exc:
-            raise _drf_error(exc) from exc
+            raise drf_validation_error(exc) from exc
         data = VideoIntegrationOutputSerializer(integration_data(integration)).data
         data["webhook_error"] = _provider_error(webhook_error) if webhook_error else None
         return Response(data)
