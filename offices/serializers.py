@@ -3,6 +3,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from offices.models import Closure, Mode, Office, Service, StaffMember
+from offices.services import OFFICE_FIELDS
 
 
 def iso(dt):
@@ -68,21 +69,7 @@ class OfficeDetailSerializer(OfficeStatusSerializer):
 class OfficeAdminSerializer(serializers.ModelSerializer):
     class Meta:
         model = Office
-        fields = [
-            "slug",
-            "name",
-            "description",
-            "address",
-            "contact_email",
-            "contact_phone",
-            "languages",
-            "video_enabled",
-            "waiting_room_capacity",
-            "booking_horizon_days",
-            "min_lead_minutes",
-            "ticket_prefix",
-            "order",
-        ]
+        fields = list(OFFICE_FIELDS)
         extra_kwargs = {"slug": {"validators": []}}
 
     def validate_languages(self, value):

@@ -31,7 +31,8 @@ def invalidates_statuses(fn):
     return wrapper
 
 
-OFFICE_FIELDS = {
+# The office fields an admin may set, in the order the API shows them.
+OFFICE_FIELDS = (
     "slug",
     "name",
     "description",
@@ -45,7 +46,7 @@ OFFICE_FIELDS = {
     "min_lead_minutes",
     "ticket_prefix",
     "order",
-}
+)
 SERVICE_FIELDS = {
     "slug",
     "name",
