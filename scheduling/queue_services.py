@@ -229,6 +229,27 @@ def _end_sessions_after_commit(ticket_id: int) -> None:
     transaction.on_commit(end)
 
 
+def _finish(
+    ticket: Ticket,
+    status: str,
+    *,
+    before: str,
+    action: str,
+    acting_user: User | None,
+    now: datetime,
+    **audit_extra,
+) -> Ticket:
+    """End a call in `status` (done, no-show): stamp it, audit it, and after commit end its
+    video session and free the official. The caller holds the row lock."""
+    ticket.status, ticket.finished_at = status, now
+    ticket.save(update_fields=["status", "finished_at"])
+    _audit(acting_user, action, ticket, before, **audit_extra)
+    _end_sessions_after_commit(ticket.pk)
+    _release_official_after_commit(ticket.official_id)
+    _invalidate(ticket.office_id)
+    return ticket
+
+
 def _release_official_after_commit(member_id: int | None) -> None:
     """An official whose last call is over is free again (if they were busy with it)."""
     if member_id is None:
@@ -547,13 +568,9 @@ def ticket_complete(
     if ticket.status == S.DONE:
         return ticket
     _require(ticket, (S.IN_SESSION,), "complete")
-    ticket.status, ticket.finished_at = S.DONE, now
-    ticket.save(update_fields=["status", "finished_at"])
-    _audit(acting_user, "complete", ticket, S.IN_SESSION)
-    _end_sessions_after_commit(ticket.pk)
-    _release_official_after_commit(ticket.official_id)
-    _invalidate(ticket.office_id)
-    return ticket
+    return _finish(
+        ticket, S.DONE, before=S.IN_SESSION, action="complete", acting_user=acting_user, now=now
+    )
 
 
 @transaction.atomic
@@ -565,13 +582,9 @@ def ticket_no_show(
     require_member_of_office(acting_user, ticket.office_id)
     ticket = _locked(ticket)
     _require(ticket, (S.CALLED,), "mark as no-show")
-    ticket.status, ticket.finished_at = S.NO_SHOW, now
-    ticket.save(update_fields=["status", "finished_at"])
-    _audit(acting_user, "no_show", ticket, S.CALLED)
-    _end_sessions_after_commit(ticket.pk)
-    _release_official_after_commit(ticket.official_id)
-    _invalidate(ticket.office_id)
-    return ticket
+    return _finish(
+        ticket, S.NO_SHOW, before=S.CALLED, action="no_show", acting_user=acting_user, now=now
+    )
 
 
 @transaction.atomic
@@ -642,12 +655,15 @@ def tickets_expire_no_shows(*, now: datetime | None = None) -> int:
             )
         )
         for ticket in tickets:
-            ticket.status, ticket.finished_at = S.NO_SHOW, now
-            ticket.save(update_fields=["status", "finished_at"])
-            _audit(None, "no_show", ticket, S.CALLED, reason="timeout")
-            _end_sessions_after_commit(ticket.pk)
-            _release_official_after_commit(ticket.official_id)
-            _invalidate(ticket.office_id)
+            _finish(
+                ticket,
+                S.NO_SHOW,
+                before=S.CALLED,
+                action="no_show",
+                acting_user=None,
+                now=now,
+                reason="timeout",
+            )
             expired += 1
     return expired
 
