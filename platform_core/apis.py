@@ -9,7 +9,7 @@ from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
@@ -88,8 +88,6 @@ def readyz(request: HttpRequest) -> JsonResponse:
 
 class MeApi(APIView):
     """The account behind the request's credentials, on this host."""
-
-    from rest_framework.permissions import IsAuthenticated
 
     permission_classes = [IsAuthenticated]
 
