@@ -91,6 +91,7 @@ LOGIN_URL = "login"
 
 MIDDLEWARE = [
     "platform_core.middleware.HostTenantMiddleware",
+    "platform_core.middleware.RequestInputMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -101,7 +102,6 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "platform_core.middleware.MunicipalityStatusMiddleware",
 ]
 
 TEMPLATES = [
@@ -221,6 +221,12 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "platform_core.errors.api_exception_handler",
+    # JSON through platform_core.request_input.json_loads: depth limit, no NUL, strict.
+    "DEFAULT_PARSER_CLASSES": [
+        "platform_core.request_input.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_THROTTLE_RATES": {"auth": "20/min", "queue_join": "10/min", "booking": "60/min"},
     # Throttles key on the client address: REMOTE_ADDR, or the address NUM_PROXIES trusted
     # proxies put into X-Forwarded-For. Unset, DRF would trust a client-sent header as is.
@@ -245,6 +251,9 @@ SPECTACULAR_SETTINGS = {
         "MunicipalityStatusEnum": "tenants.models.Municipality.Status",
     },
 }
+
+# Deepest JSON nesting a request body may have (Python's parser recurses once per level).
+JSON_MAX_DEPTH = env.int("JSON_MAX_DEPTH", default=32)
 
 # --- Celery (tenant-schemas-celery: every task runs in the schema it was sent from) ---------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")

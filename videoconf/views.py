@@ -7,7 +7,6 @@ at that moment), its signalling `/video/<key>/signal/`, and the admins' settings
 
 from __future__ import annotations
 
-import json
 import logging
 
 from django.conf import settings
@@ -22,7 +21,10 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_tenants.utils import schema_context
 
+from platform_core.error_codes import PARSE_ERROR
 from platform_core.errors import ApiError
+from platform_core.middleware import suspended_response
+from platform_core.request_input import BadInput, json_loads
 from tenants.models import Municipality
 from videoconf import error_codes, selectors, services
 from videoconf.forms import VideoIntegrationForm
@@ -158,9 +160,10 @@ def signal(request: HttpRequest, key: str) -> HttpResponse:
             }
         )
     try:
-        body = json.loads(request.body or b"null")
-    except ValueError:
-        return _json_error("Send a JSON object.", error_codes.SIGNAL_INVALID, 400)
+        body = json_loads(request.body or b"null")
+    except BadInput as exc:
+        code = error_codes.SIGNAL_INVALID if exc.code == PARSE_ERROR else exc.code
+        return _json_error(exc.message, code, 400)
     if not isinstance(body, dict):
         return _json_error("Send a JSON object.", error_codes.SIGNAL_INVALID, 400)
     try:
@@ -185,6 +188,8 @@ def webex_webhook(request: HttpRequest, tenant_slug: str) -> HttpResponse:
     tenant = Municipality.objects.filter(schema_name=tenant_slug).first()
     if tenant is None:
         return _json_error("Unknown municipality.", error_codes.WEBHOOK_UNKNOWN_TENANT, 404)
+    if tenant.is_suspended:
+        return suspended_response(request, tenant)
     with schema_context(tenant.schema_name):
         integration = VideoIntegration.objects.filter(provider="webex").first()
         if integration is None:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import logging
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -25,6 +24,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
+from platform_core.request_input import BadInput, json_loads
 from videoconf import error_codes
 from videoconf.models import VideoIntegration, VideoSession
 from videoconf.providers import VideoEvent, VideoProviderError, WebhookRejected, room_path
@@ -333,11 +333,9 @@ class WebexProvider:
                 "X-Spark-Signature does not match.", error_codes.WEBHOOK_SIGNATURE_INVALID, 403
             )
         try:
-            envelope = json.loads(body)
-        except ValueError as exc:
-            raise WebhookRejected(
-                "The body is not JSON.", error_codes.WEBHOOK_BAD_PAYLOAD, 400
-            ) from exc
+            envelope = json_loads(body)
+        except BadInput as exc:
+            raise WebhookRejected(exc.message, error_codes.WEBHOOK_BAD_PAYLOAD, 400) from exc
         if not isinstance(envelope, dict) or not isinstance(envelope.get("data"), dict):
             raise WebhookRejected(
                 "The body is not a Webex webhook event.", error_codes.WEBHOOK_BAD_PAYLOAD, 400
