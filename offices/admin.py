@@ -1,7 +1,15 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from offices.models import Closure, LocalHoliday, Office, OpeningWindow, Service, StaffMember
+from offices.services import office_delete, office_dependents
 from platform_core.admin import AuditedAdmin
+
+DEPENDENT_LABELS = {
+    "appointments": _("appointments"),
+    "tickets": _("waiting-room tickets"),
+    "officials": _("officials"),
+}
 
 
 class OpeningWindowInline(admin.TabularInline):
@@ -24,6 +32,23 @@ class OfficeAdmin(AuditedAdmin):
     list_display = ["name", "slug", "video_enabled", "waiting_room_capacity", "order"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [OpeningWindowInline, ClosureInline, ServiceInline]
+
+    def get_deleted_objects(self, objs, request):
+        """The API's rule (offices.services.office_dependents): an office with appointments,
+        tickets or officials is listed as protected, and the admin refuses to delete it."""
+        to_delete, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
+        protected = list(protected)
+        for office in objs:
+            for name, count in office_dependents(office=office).items():
+                protected.append(f"{office}: {DEPENDENT_LABELS[name]} ({count})")
+        return to_delete, model_count, perms_needed, protected
+
+    def delete_model(self, request, obj):
+        office_delete(office=obj, acting_user=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for office in queryset:
+            office_delete(office=office, acting_user=request.user)
 
 
 @admin.register(Service)

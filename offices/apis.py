@@ -275,49 +275,23 @@ class AdminStaffDetailApi(APIView):
 
     @extend_schema(request=StaffAdminSerializer, responses=StaffAdminSerializer)
     def patch(self, request, pk: int):
-        from platform_core.audit import audit, diff
-
         member = self._get(pk)
         payload = StaffAdminSerializer(member, data=request.data, partial=True)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
-        with transaction.atomic():
-            services.staff_assign(
-                member=member,
-                offices=data.get("offices"),
-                services=data.get("services"),
-                acting_user=request.user,
-            )
-            user_values = {
-                k: v
-                for k, v in data.get("user", {}).items()
-                if k in ("full_name", "role", "is_active")
-            }
-            if user_values:
-                changes = diff(member.user, user_values)
-                for key, value in user_values.items():
-                    setattr(member.user, key, value)
-                member.user.is_staff = member.user.role == "admin"
-                member.user.is_superuser = member.user.role == "admin"
-                member.user.save()
-                audit(
-                    acting_user=request.user, action="user.update", obj=member.user, changes=changes
-                )
+        services.staff_update(
+            member=member,
+            acting_user=request.user,
+            offices=data.get("offices"),
+            services=data.get("services"),
+            **data.get("user", {}),
+        )
         return Response(StaffAdminSerializer(self._get(pk)).data)
 
     @extend_schema(responses={204: None})
     def delete(self, request, pk: int):
         """Deactivate: the account can no longer log in; history stays intact."""
-        from platform_core.audit import audit
-
-        member = self._get(pk)
-        if member.user_id == request.user.pk:
-            raise ApiError("You cannot deactivate yourself.", "cannot_deactivate_self")
-        with transaction.atomic():
-            member.user.is_active = False
-            member.user.save(update_fields=["is_active"])
-            services.presence_set(member=member, presence=StaffMember.Presence.AWAY)
-            audit(acting_user=request.user, action="user.deactivate", obj=member.user)
+        services.staff_deactivate(member=self._get(pk), acting_user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

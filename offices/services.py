@@ -9,12 +9,16 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from rest_framework import status
 
 from offices import error_codes
 from offices.cache import invalidate_statuses
 from offices.models import Closure, LocalHoliday, Mode, Office, OpeningWindow, Service, StaffMember
 from platform_core.audit import audit, diff
+from platform_core.errors import ApiError
 from platform_core.models import User
 
 
@@ -118,16 +122,55 @@ def office_update(*, office: Office, acting_user: User | None, **fields: Any) ->
     return office
 
 
+def office_dependents(*, office: Office) -> dict[str, int]:
+    """What keeps an office from being deleted: its appointments and blocked times (in any
+    state: they are the citizens' and the municipality's history), its waiting-room tickets
+    and the officials assigned to it. Counts, only the non-zero ones."""
+    counts = {
+        "appointments": office.appointments.count(),
+        "tickets": office.tickets.count(),
+        "officials": office.staff.count(),
+    }
+    return {name: n for name, n in counts.items() if n}
+
+
+def _office_in_use(office: Office, dependents: dict[str, int]) -> ApiError:
+    return ApiError(
+        _(
+            "The office “%(name)s” cannot be deleted while appointments, waiting-room "
+            "tickets or officials belong to it (appointments: %(appointments)d, tickets: "
+            "%(tickets)d, officials: %(officials)d). Assign its officials to other offices; "
+            "an office with a history can be closed instead."
+        )
+        % {"name": office.name, "appointments": 0, "tickets": 0, "officials": 0, **dependents},
+        error_codes.OFFICE_IN_USE,
+        status.HTTP_409_CONFLICT,
+        extra={"dependents": dependents},
+    )
+
+
 @transaction.atomic
 @invalidates_statuses
 def office_delete(*, office: Office, acting_user: User | None) -> None:
+    """Delete an office nothing depends on (see office_dependents); its own configuration
+    (opening hours, closures, services nobody booked) goes with it. Otherwise 409 and
+    nothing is deleted. The row lock makes a booking or ticket that arrives meanwhile wait
+    for the outcome, so none slips in between the check and the delete."""
+    locked = Office.objects.select_for_update().get(pk=office.pk)
+    dependents = office_dependents(office=locked)
+    if dependents:
+        raise _office_in_use(locked, dependents)
     audit(
         acting_user=acting_user,
         action="office.delete",
-        obj=office,
-        changes={"slug": office.slug, "name": office.name},
+        obj=locked,
+        changes={"slug": locked.slug, "name": locked.name},
     )
-    office.delete()
+    try:
+        with transaction.atomic():
+            locked.delete()
+    except ProtectedError as exc:  # a protected reference the counts above do not know
+        raise _office_in_use(locked, office_dependents(office=locked)) from exc
 
 
 def validate_week(windows: Sequence[dict[str, Any]]) -> list[tuple[int, time, time]]:
@@ -367,6 +410,58 @@ def staff_assign(
         member.services.set(services)
     audit(acting_user=acting_user, action="staff.assign", obj=member, changes=changes)
     return member
+
+
+@transaction.atomic
+def staff_update(
+    *,
+    member: StaffMember,
+    acting_user: User | None,
+    offices: Iterable[Office] | None = None,
+    services: Iterable[Service] | None = None,
+    **user_fields: Any,
+) -> StaffMember:
+    """Change an official's offices and services and their account (name, role, active);
+    the role's implications come from platform_core.services.user_update."""
+    from platform_core.services import user_update
+
+    staff_assign(member=member, offices=offices, services=services, acting_user=acting_user)
+    if user_fields:
+        user_update(user=member.user, acting_user=acting_user, **user_fields)
+    return member
+
+
+@transaction.atomic
+@invalidates_statuses
+def staff_deactivate(
+    *, member: StaffMember, acting_user: User, now: datetime | None = None
+) -> None:
+    """The account can no longer log in; its history stays. Refused for one's own account
+    and while the official still has appointments to serve (cancel or move them first):
+    409, nothing changes."""
+    if member.user_id == acting_user.pk:
+        raise ApiError(
+            _("You cannot deactivate your own account."), error_codes.CANNOT_DEACTIVATE_SELF
+        )
+    locked = StaffMember.objects.select_for_update().select_related("user").get(pk=member.pk)
+    upcoming = locked.appointments.filter(
+        kind="appointment", status__in=("booked", "in_session"), end__gt=now or timezone.now()
+    ).count()
+    if upcoming:
+        raise ApiError(
+            _(
+                "%(email)s still has %(count)d upcoming appointments. Cancel them or move "
+                "them to another official before deactivating the account."
+            )
+            % {"email": locked.user.email, "count": upcoming},
+            error_codes.OFFICIAL_HAS_APPOINTMENTS,
+            status.HTTP_409_CONFLICT,
+            extra={"appointments": upcoming},
+        )
+    locked.user.is_active = False
+    locked.user.save(update_fields=["is_active"])
+    presence_set(member=locked, presence=StaffMember.Presence.AWAY)
+    audit(acting_user=acting_user, action="user.deactivate", obj=locked.user)
 
 
 def presence_set(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -9,6 +11,7 @@ from django.utils.translation import gettext_noop
 
 from offices import selectors
 from offices.holidays import holiday_name
+from platform_core.dates import add_years
 
 # German source strings, translated where they are shown ({% translate day.label %}).
 WEEKDAYS = [
@@ -37,11 +40,10 @@ def office_detail(request: HttpRequest, slug: str) -> HttpResponse:
     for day, label in enumerate(WEEKDAYS):
         day_windows = [w for w in windows if w.weekday == day]
         week.append({"label": label, "windows": day_windows})
-    today = timezone.localdate()
+    today = timezone.localdate(timezone=ZoneInfo(request.tenant.time_zone))
     closures = [c for c in office.closures.all() if c.end_date >= today]
-    upcoming_holidays = sorted(
-        d for d in found.calendar.holidays if today <= d <= today.replace(year=today.year + 1)
-    )[:5]
+    year_ahead = add_years(today, 1)
+    upcoming_holidays = sorted(d for d in found.calendar.holidays if today <= d <= year_ahead)[:5]
     can_join = (
         found.status != "closed"
         and office.video_enabled

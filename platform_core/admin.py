@@ -61,3 +61,17 @@ class UserAdmin(AuditedAdmin):
     search_fields = ["email", "full_name"]
     fields = ["email", "full_name", "role", "is_active", "last_login"]
     readonly_fields = ["last_login"]
+
+    def formfield_for_choice_field(self, db_field, request, **kwargs):
+        if db_field.name == "role":  # a municipality has admins and staff, never vendor staff
+            kwargs["choices"] = [
+                (value, label) for value, label in User.Role.choices if value != User.Role.VENDOR
+            ]
+        return super().formfield_for_choice_field(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        from platform_core.services import role_flags
+
+        for key, value in role_flags(obj.role).items():  # the same rule as the API's
+            setattr(obj, key, value)
+        super().save_model(request, obj, form, change)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import send_mail
@@ -10,8 +12,37 @@ from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from platform_core.audit import audit
+from platform_core.audit import audit, diff
 from platform_core.models import User
+
+
+def role_flags(role: str) -> dict[str, bool]:
+    """What a role implies, the one rule for every door (admin API create and patch,
+    `create_staff`, onboarding, the demo seed, the Django admin): municipal admins may use
+    the administration pages (is_staff) and get every permission inside their own schema
+    from User.has_perm, never from is_superuser; only the vendor's staff are superusers."""
+    return {
+        "is_staff": role in (User.Role.ADMIN, User.Role.VENDOR),
+        "is_superuser": role == User.Role.VENDOR,
+    }
+
+
+USER_FIELDS = ("full_name", "role", "is_active")
+
+
+@transaction.atomic
+def user_update(*, user: User, acting_user: User | None, **fields: Any) -> User:
+    """Change an account's name, role or active flag; the role's flags follow role_flags."""
+    values = {k: v for k, v in fields.items() if k in USER_FIELDS}
+    changes = diff(user, values)
+    for key, value in values.items():
+        setattr(user, key, value)
+    for key, value in role_flags(user.role).items():
+        setattr(user, key, value)
+    user.save()
+    if changes:
+        audit(acting_user=acting_user, action="user.update", obj=user, changes=changes)
+    return user
 
 
 @transaction.atomic
@@ -29,8 +60,7 @@ def user_create(
         password=password,
         role=role,
         full_name=full_name,
-        is_staff=role in (User.Role.ADMIN, User.Role.VENDOR),
-        is_superuser=role == User.Role.VENDOR,
+        **role_flags(role),
     )
     audit(
         acting_user=acting_user,
