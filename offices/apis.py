@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny
@@ -323,7 +324,7 @@ class StaffPresenceApi(APIView):
         member = selectors.staff_member_of(request.user)
         if member is None:
             raise ApiError(
-                "This account is not an official of an office.",
+                _("This account is not an official of an office."),
                 "not_an_official",
                 status.HTTP_403_FORBIDDEN,
             )

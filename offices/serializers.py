@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from offices.models import Closure, Mode, Office, Service, StaffMember
@@ -76,7 +77,7 @@ class OfficeAdminSerializer(serializers.ModelSerializer):
         if not isinstance(value, list) or not all(
             isinstance(v, str) and len(v) <= 8 for v in value
         ):
-            raise serializers.ValidationError('A list of language codes, e.g. ["de", "en"].')
+            raise serializers.ValidationError(_('A list of language codes, e.g. ["de", "en"].'))
         return value
 
 

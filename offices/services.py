@@ -71,7 +71,7 @@ def _save(instance, *, unique_code: str, unique_field: str) -> None:
             instance.save()
     except IntegrityError as exc:  # a concurrent writer took the slug between check and save
         raise ValidationError(
-            {unique_field: ValidationError("Already taken.", code=unique_code)}
+            {unique_field: ValidationError(_("Already taken."), code=unique_code)}
         ) from exc
 
 
@@ -82,7 +82,7 @@ def office_create(*, acting_user: User | None, **fields: Any) -> Office:
         raise ValidationError(
             {
                 "slug": ValidationError(
-                    "An office with this slug exists.", code=error_codes.OFFICE_SLUG_TAKEN
+                    _("An office with this slug exists."), code=error_codes.OFFICE_SLUG_TAKEN
                 )
             }
         )
@@ -109,7 +109,7 @@ def office_update(*, office: Office, acting_user: User | None, **fields: Any) ->
         raise ValidationError(
             {
                 "slug": ValidationError(
-                    "An office with this slug exists.", code=error_codes.OFFICE_SLUG_TAKEN
+                    _("An office with this slug exists."), code=error_codes.OFFICE_SLUG_TAKEN
                 )
             }
         )
@@ -154,8 +154,9 @@ def _office_in_use(office: Office, dependents: dict[str, int]) -> ApiError:
 def office_delete(*, office: Office, acting_user: User | None) -> None:
     """Delete an office nothing depends on (see office_dependents); its own configuration
     (opening hours, closures, services nobody booked) goes with it. Otherwise 409 and
-    nothing is deleted. The row lock makes a booking or ticket that arrives meanwhile wait
-    for the outcome, so none slips in between the check and the delete."""
+    nothing is deleted. Foreign keys are checked at commit: a ticket or booking committed
+    after the count below needs a share lock on this row, so the row lock makes it wait and
+    then fail (the office is gone) instead of being cascaded away with the office."""
     locked = Office.objects.select_for_update().get(pk=office.pk)
     dependents = office_dependents(office=locked)
     if dependents:
@@ -184,7 +185,7 @@ def validate_week(windows: Sequence[dict[str, Any]]) -> list[tuple[int, time, ti
         if not isinstance(weekday, int) or not 0 <= weekday <= 6:
             errors.setdefault(key, []).append(
                 ValidationError(
-                    "weekday must be 0 (Monday) to 6 (Sunday).",
+                    _("weekday must be 0 (Monday) to 6 (Sunday)."),
                     code=error_codes.WEEKDAY_OUT_OF_RANGE,
                 )
             )
@@ -192,7 +193,7 @@ def validate_week(windows: Sequence[dict[str, Any]]) -> list[tuple[int, time, ti
         if start >= end:
             errors.setdefault(key, []).append(
                 ValidationError(
-                    "start must be before end.", code=error_codes.WINDOW_START_NOT_BEFORE_END
+                    _("start must be before end."), code=error_codes.WINDOW_START_NOT_BEFORE_END
                 )
             )
             continue
@@ -202,7 +203,7 @@ def validate_week(windows: Sequence[dict[str, Any]]) -> list[tuple[int, time, ti
         if day_a == day_b and start_b < end_a:
             errors.setdefault(f"{index_b}", []).append(
                 ValidationError(
-                    "This window overlaps another one on the same weekday.",
+                    _("This window overlaps another one on the same weekday."),
                     code=error_codes.WINDOW_OVERLAP,
                 )
             )
@@ -240,7 +241,8 @@ def _closure_check(start_date, end_date) -> None:
         raise ValidationError(
             {
                 "end_date": ValidationError(
-                    "The closure ends before it starts.", code=error_codes.CLOSURE_END_BEFORE_START
+                    _("The closure ends before it starts."),
+                    code=error_codes.CLOSURE_END_BEFORE_START,
                 )
             }
         )
@@ -311,7 +313,7 @@ def _service_check(service: Service) -> None:
         raise ValidationError(
             {
                 "modes": ValidationError(
-                    "A service is offered in person, by video, or both.",
+                    _("A service is offered in person, by video, or both."),
                     code=error_codes.SERVICE_NEEDS_A_MODE,
                 )
             }
@@ -321,7 +323,8 @@ def _service_check(service: Service) -> None:
         raise ValidationError(
             {
                 "slug": ValidationError(
-                    "This office has a service with this slug.", code=error_codes.SERVICE_SLUG_TAKEN
+                    _("This office has a service with this slug."),
+                    code=error_codes.SERVICE_SLUG_TAKEN,
                 )
             }
         )
@@ -374,7 +377,7 @@ def service_delete(*, service: Service, acting_user: User | None) -> None:
 @transaction.atomic
 @invalidates_statuses
 def local_holiday_set(*, date, name: str, acting_user: User | None) -> LocalHoliday:
-    holiday, _ = LocalHoliday.objects.update_or_create(date=date, defaults={"name": name})
+    holiday, _created = LocalHoliday.objects.update_or_create(date=date, defaults={"name": name})
     audit(
         acting_user=acting_user,
         action="holiday.set",

@@ -7,6 +7,7 @@ import logging
 from django.contrib.auth import authenticate
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -50,7 +51,9 @@ class TokenObtainApi(APIView):
         )
         if user is None or not _may_use_host(user, request):
             raise ApiError(
-                "E-mail or password is wrong.", "invalid_credentials", status.HTTP_400_BAD_REQUEST
+                _("E-mail or password is wrong."),
+                "invalid_credentials",
+                status.HTTP_400_BAD_REQUEST,
             )
         return Response({"token": token_issue(user=user)})
 

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from django.db import connection
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from rest_framework import authentication, exceptions
 
 from platform_core.models import ApiToken, User, hash_token
@@ -28,7 +29,7 @@ class HostBoundTokenAuthentication(authentication.TokenAuthentication):
             .first()
         )
         if token is None or not token.user.is_active:
-            raise exceptions.AuthenticationFailed("Invalid token.", code="invalid_token")
+            raise exceptions.AuthenticationFailed(_("Invalid token."), code="invalid_token")
         now = timezone.now()
         if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=5):
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)

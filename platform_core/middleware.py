@@ -54,10 +54,9 @@ class HostTenantMiddleware:
         else:
             domain = Domain.objects.select_related("tenant").filter(domain=hostname).first()
             if domain is None:
-                return HttpResponse(
-                    render_to_string("errors/unknown_host.html", {"hostname": hostname}),
-                    status=404,
-                )
+                with translation.override(_request_language(request)):
+                    page = render_to_string("errors/unknown_host.html", {"hostname": hostname})
+                return HttpResponse(page, status=404)
             tenant: Municipality = domain.tenant
             tenant.domain_url = hostname
             request.tenant = tenant

@@ -9,8 +9,10 @@ from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
+from django.utils import translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext as _
 
 from platform_core.audit import audit, diff
 from platform_core.models import User
@@ -81,14 +83,16 @@ def set_password_url(*, user: User, base_url: str) -> str:
 
 
 def set_password_mail_send(*, user: User, base_url: str, organisation: str) -> None:
+    """The new account's set-password link. In the platform's language (German): whoever
+    creates the account, its owner works for a German municipality."""
     link = set_password_url(user=user, base_url=base_url)
-    send_mail(
-        subject=f"Ihr Zugang zum Virtuellen Bürgerbüro – {organisation}",
-        message=(
-            f"Guten Tag,\n\nfür Sie wurde ein Zugang zum Virtuellen Bürgerbüro von "
-            f"{organisation} eingerichtet.\nBitte legen Sie Ihr Passwort fest:\n\n{link}\n\n"
-            "Der Link ist drei Tage gültig.\n"
-        ),
-        from_email=None,
-        recipient_list=[user.email],
-    )
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("Your access to the Virtuelles Bürgerbüro – %(organisation)s") % {
+            "organisation": organisation
+        }
+        message = _(
+            "Hello,\n\nan account for the Virtuelles Bürgerbüro of %(organisation)s has been "
+            "set up for you.\nPlease set your password:\n\n%(link)s\n\nThe link is valid "
+            "for three days.\n"
+        ) % {"organisation": organisation, "link": link}
+    send_mail(subject=subject, message=message, from_email=None, recipient_list=[user.email])

@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
@@ -41,10 +42,10 @@ def parse_start(value: str, name: str = "start") -> datetime:
         parsed = datetime.fromisoformat(value.strip())
     except (ValueError, AttributeError):
         raise field_error(
-            name, "Use ISO 8601, e.g. 2027-03-29T09:00:00+02:00.", "invalid"
+            name, _("Use ISO 8601, e.g. 2027-03-29T09:00:00+02:00."), "invalid"
         ) from None
     if parsed.tzinfo is None or parsed.utcoffset() is None:
-        raise field_error(name, "Give the time with its UTC offset.", codes.START_NEEDS_OFFSET)
+        raise field_error(name, _("Give the time with its UTC offset."), codes.START_NEEDS_OFFSET)
     return parsed
 
 
@@ -54,7 +55,7 @@ def parse_day(value: str | None, name: str, default: date) -> date:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise field_error(name, "Use YYYY-MM-DD.", codes.BAD_DATE) from None
+        raise field_error(name, _("Use YYYY-MM-DD."), codes.BAD_DATE) from None
 
 
 def tz_of(request) -> ZoneInfo:
@@ -203,20 +204,22 @@ class SlotListApi(APIView):
         day_from = parse_day(request.query_params.get("from"), "from", today)
         day_to = parse_day(request.query_params.get("to"), "to", day_from + timedelta(days=13))
         if day_to < day_from:
-            raise field_error("to", "`to` must not be before `from`.", codes.RANGE_REVERSED)
+            raise field_error("to", _("`to` must not be before `from`."), codes.RANGE_REVERSED)
         if (day_to - day_from).days + 1 > selectors.MAX_RANGE_DAYS:
             raise field_error(
-                "to", f"At most {selectors.MAX_RANGE_DAYS} days at a time.", codes.RANGE_TOO_LONG
+                "to",
+                _("At most %(days)d days at a time.") % {"days": selectors.MAX_RANGE_DAYS},
+                codes.RANGE_TOO_LONG,
             )
         mode = request.query_params.get("mode") or None
         if mode is not None and mode not in MODE_CHOICES:
-            raise field_error("mode", "Use video or in_person.", "invalid_choice")
+            raise field_error("mode", _("Use video or in_person."), "invalid_choice")
         service_slug = request.query_params.get("service") or None
         service = selectors.service_for_booking(office, service_slug)
         if service is None:
             if service_slug:
                 raise field_error(
-                    "service", "Unknown service for this office.", codes.UNKNOWN_SERVICE
+                    "service", _("Unknown service for this office."), codes.UNKNOWN_SERVICE
                 )
             return Response([])
         slots = selectors.free_slots(
@@ -248,10 +251,12 @@ class AppointmentCreateApi(APIView):
         values = data.validated_data
         office = selectors.office_for_booking(values["office"])
         if office is None:
-            raise field_error("office", "Unknown office.", codes.UNKNOWN_OFFICE)
+            raise field_error("office", _("Unknown office."), codes.UNKNOWN_OFFICE)
         service = selectors.service_for_booking(office, values["service"])
         if service is None:
-            raise field_error("service", "Unknown service for this office.", codes.UNKNOWN_SERVICE)
+            raise field_error(
+                "service", _("Unknown service for this office."), codes.UNKNOWN_SERVICE
+            )
         start = parse_start(values["start"])
         citizen = services.Citizen(
             name=values["name"],
@@ -410,7 +415,7 @@ def staff_appointment(request, reference: str) -> Appointment:
         raise NotFound
     if not selectors.staff_offices(request.user).filter(pk=appointment.office_id).exists():
         raise ApiError(
-            "You are not staff of this office.",
+            _("You are not staff of this office."),
             codes.NOT_STAFF_OF_OFFICE,
             status.HTTP_403_FORBIDDEN,
         )
@@ -457,7 +462,7 @@ class AdminBlockApi(APIView):
         values = data.validated_data
         official = StaffMember.objects.filter(pk=values["official"]).first()
         if official is None:
-            raise field_error("official", "Unknown official.", codes.UNKNOWN_OFFICIAL)
+            raise field_error("official", _("Unknown official."), codes.UNKNOWN_OFFICIAL)
         start, end = parse_start(values["start"]), parse_start(values["end"], "end")
         with service_errors():
             block = services.appointment_block(

@@ -21,6 +21,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from rest_framework import status
 
 from offices.models import Office, Service, StaffMember
@@ -82,7 +83,7 @@ def _field_error(field: str, message: str, code: str) -> ValidationError:
 
 def _slot_taken() -> ApiError:
     return ApiError(
-        "This time has just been booked by someone else; please choose another.",
+        _("This time has just been booked by someone else; please choose another."),
         codes.SLOT_TAKEN,
         status.HTTP_409_CONFLICT,
     )
@@ -106,22 +107,22 @@ def citizen_validate(citizen: Citizen) -> Citizen:
     email = (citizen.email or "").strip().lower()
     phone = (citizen.phone or "").strip()
     if not name:
-        errors["name"] = ValidationError("Please enter your name.", code="required")
+        errors["name"] = ValidationError(_("Please enter your name."), code="required")
     elif len(name) > 100:
-        errors["name"] = ValidationError("At most 100 characters.", code="max_length")
+        errors["name"] = ValidationError(_("At most 100 characters."), code="max_length")
     if not email:
-        errors["email"] = ValidationError("Please enter your e-mail address.", code="required")
+        errors["email"] = ValidationError(_("Please enter your e-mail address."), code="required")
     else:
         try:
             EmailValidator()(email)
         except ValidationError:
-            errors["email"] = ValidationError("Enter a valid e-mail address.", code="invalid")
+            errors["email"] = ValidationError(_("Enter a valid e-mail address."), code="invalid")
         if len(email) > 254:
-            errors["email"] = ValidationError("At most 254 characters.", code="max_length")
+            errors["email"] = ValidationError(_("At most 254 characters."), code="max_length")
     if len(phone) > 40:
-        errors["phone"] = ValidationError("At most 40 characters.", code="max_length")
+        errors["phone"] = ValidationError(_("At most 40 characters."), code="max_length")
     elif phone and not all(c.isdigit() or c in " +-/()." for c in phone):
-        errors["phone"] = ValidationError("Digits, spaces and + - / ( ) only.", code="invalid")
+        errors["phone"] = ValidationError(_("Digits, spaces and + - / ( ) only."), code="invalid")
     if errors:
         raise ValidationError(errors)
     return Citizen(
@@ -131,10 +132,10 @@ def citizen_validate(citizen: Citizen) -> Citizen:
 
 def _validate_mode(office: Office, service: Service, mode: str) -> None:
     if service.office_id != office.pk or not service.is_active:
-        raise _field_error("service", "Unknown service for this office.", codes.UNKNOWN_SERVICE)
+        raise _field_error("service", _("Unknown service for this office."), codes.UNKNOWN_SERVICE)
     if mode not in offered_modes(office, service):
         raise _field_error(
-            "mode", "This service cannot be booked in this mode here.", codes.MODE_NOT_OFFERED
+            "mode", _("This service cannot be booked in this mode here."), codes.MODE_NOT_OFFERED
         )
 
 
@@ -145,7 +146,9 @@ def _slot_or_error(
     never offered (past, too soon, beyond the horizon, off the grid, closed), a 409 when it
     is offered but every official serving it is busy."""
     if start.tzinfo is None or start.utcoffset() is None:
-        raise _field_error("start", "Give the start with its UTC offset.", codes.START_NEEDS_OFFSET)
+        raise _field_error(
+            "start", _("Give the start with its UTC offset."), codes.START_NEEDS_OFFSET
+        )
     day = start.astimezone(UTC).date()  # the context spans the local day either way
     ctx = booking_context(
         tenant=tenant,
@@ -158,20 +161,24 @@ def _slot_or_error(
     if slot is not None:
         return ctx, slot
     if start <= now:
-        raise _field_error("start", "This time is in the past.", codes.START_IN_PAST)
+        raise _field_error("start", _("This time is in the past."), codes.START_IN_PAST)
     if start < now + timedelta(minutes=office.min_lead_minutes):
-        raise _field_error("start", "This time is too soon to be booked online.", codes.TOO_SOON)
+        raise _field_error("start", _("This time is too soon to be booked online."), codes.TOO_SOON)
     local_now = now.astimezone(ctx.tz).replace(tzinfo=None)
     if start.astimezone(ctx.tz).replace(tzinfo=None) > local_now + timedelta(
         days=office.booking_horizon_days
     ):
         raise _field_error(
-            "start", "This time is too far ahead to be booked yet.", codes.BEYOND_HORIZON
+            "start", _("This time is too far ahead to be booked yet."), codes.BEYOND_HORIZON
         )
     if not slot_engine.is_on_grid(start, ctx.calendar, ctx.rules.step_minutes):
-        raise _field_error("start", "Appointments start only at the times offered.", codes.OFF_GRID)
+        raise _field_error(
+            "start", _("Appointments start only at the times offered."), codes.OFF_GRID
+        )
     if ctx.without_busy_time().find_slot(start=start, mode=mode, now=now) is None:
-        raise _field_error("start", "No appointments are offered at this time.", codes.NOT_OFFERED)
+        raise _field_error(
+            "start", _("No appointments are offered at this time."), codes.NOT_OFFERED
+        )
     raise _slot_taken()
 
 
@@ -245,7 +252,7 @@ def appointment_book(
         >= settings.BOOKING_MAX_ACTIVE_PER_EMAIL
     ):
         raise ApiError(
-            "You already have the maximum number of upcoming appointments here.",
+            _("You already have the maximum number of upcoming appointments here."),
             codes.BOOKING_LIMIT,
             status.HTTP_409_CONFLICT,
             extra={"limit": settings.BOOKING_MAX_ACTIVE_PER_EMAIL},
@@ -321,7 +328,7 @@ def appointment_reschedule(
         or old.start <= now
     ):
         raise ApiError(
-            "Only upcoming booked appointments can be moved.",
+            _("Only upcoming booked appointments can be moved."),
             codes.NOT_RESCHEDULABLE,
             status.HTTP_409_CONFLICT,
         )
@@ -385,19 +392,21 @@ def appointment_cancel(
     row = _locked(appointment)
     if row.kind != Appointment.Kind.APPOINTMENT:
         raise ApiError(
-            "Blocked time is not an appointment.", codes.NOT_CANCELLABLE, status.HTTP_409_CONFLICT
+            _("Blocked time is not an appointment."),
+            codes.NOT_CANCELLABLE,
+            status.HTTP_409_CONFLICT,
         )
     if row.status == Appointment.Status.CANCELLED:
         return row
     if row.status != Appointment.Status.BOOKED or (acting_user is None and row.start <= now):
         raise ApiError(
-            "This appointment can no longer be cancelled.",
+            _("This appointment can no longer be cancelled."),
             codes.NOT_CANCELLABLE,
             status.HTTP_409_CONFLICT,
         )
     message = (message or "").strip()
     if len(message) > 500:
-        raise _field_error("message", "At most 500 characters.", "max_length")
+        raise _field_error("message", _("At most 500 characters."), "max_length")
     row.status = Appointment.Status.CANCELLED
     row.cancelled_at = now
     row.save(update_fields=["status", "cancelled_at"])
@@ -430,13 +439,13 @@ def appointment_mark_no_show(
         Appointment.Status.NO_SHOW,
     ):
         raise ApiError(
-            "Only a booked appointment can be marked as a no-show.",
+            _("Only a booked appointment can be marked as a no-show."),
             codes.NOT_CANCELLABLE,
             status.HTTP_409_CONFLICT,
         )
     if row.start > now:
         raise ApiError(
-            "The appointment has not started yet.", codes.NOT_STARTED, status.HTTP_409_CONFLICT
+            _("The appointment has not started yet."), codes.NOT_STARTED, status.HTTP_409_CONFLICT
         )
     if row.status != Appointment.Status.NO_SHOW:
         row.status = Appointment.Status.NO_SHOW
@@ -466,20 +475,20 @@ def appointment_block(
     errors: dict[str, ValidationError] = {}
     if start.tzinfo is None or end.tzinfo is None:
         errors["start"] = ValidationError(
-            "Give times with their UTC offset.", code=codes.START_NEEDS_OFFSET
+            _("Give times with their UTC offset."), code=codes.START_NEEDS_OFFSET
         )
     elif end <= start:
         errors["end"] = ValidationError(
-            "The end must be after the start.", code=codes.END_NOT_AFTER_START
+            _("The end must be after the start."), code=codes.END_NOT_AFTER_START
         )
     elif end - start > timedelta(days=366):
-        errors["end"] = ValidationError("At most one year at a time.", code="max_length")
+        errors["end"] = ValidationError(_("At most one year at a time."), code="max_length")
     if len(reason or "") > 500:
-        errors["reason"] = ValidationError("At most 500 characters.", code="max_length")
+        errors["reason"] = ValidationError(_("At most 500 characters."), code="max_length")
     office = office or official.offices.order_by("order", "name").first()
     if office is None:
         errors["official"] = ValidationError(
-            "This official belongs to no office.", code=codes.UNKNOWN_OFFICIAL
+            _("This official belongs to no office."), code=codes.UNKNOWN_OFFICIAL
         )
     if errors:
         raise ValidationError(errors)
@@ -500,12 +509,12 @@ def appointment_block(
         except IntegrityError as exc:
             if _is_double_booking(exc):
                 raise ApiError(
-                    "The official has appointments or blocked time then.",
+                    _("The official has appointments or blocked time then."),
                     codes.BLOCK_OVERLAPS,
                     status.HTTP_409_CONFLICT,
                 ) from exc
     else:  # pragma: no cover - three reference clashes in a row
-        raise ApiError("Please try again.", "retry", status.HTTP_409_CONFLICT)
+        raise ApiError(_("Please try again."), "retry", status.HTTP_409_CONFLICT)
     audit(
         acting_user=acting_user,
         action="appointment.block",

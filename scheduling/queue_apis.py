@@ -9,6 +9,7 @@ import hashlib
 import json
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
@@ -125,7 +126,7 @@ def _office(slug: str) -> Office:
     office = Office.objects.filter(slug=slug).first()
     if office is None:
         raise ApiError(
-            "There is no such office.", error_codes.OFFICE_NOT_FOUND, status.HTTP_404_NOT_FOUND
+            _("There is no such office."), error_codes.OFFICE_NOT_FOUND, status.HTTP_404_NOT_FOUND
         )
     return office
 
@@ -166,7 +167,7 @@ class QueueJoinApi(APIView):
                 office=office, slug=data["service"], is_active=True
             ).first()
             if service is None:
-                raise ApiError("This office has no such service.", error_codes.UNKNOWN_SERVICE)
+                raise ApiError(_("This office has no such service."), error_codes.UNKNOWN_SERVICE)
         _ticket, token = services.ticket_join(
             office=office,
             name=data["name"],
@@ -196,7 +197,7 @@ class QueueTicketApi(APIView):
         body = selectors.ticket_status(token=token)
         if body is None:
             raise ApiError(
-                "Unknown ticket.", error_codes.TICKET_NOT_FOUND, status.HTTP_404_NOT_FOUND
+                _("Unknown ticket."), error_codes.TICKET_NOT_FOUND, status.HTTP_404_NOT_FOUND
             )
         etag = _etag(body)
         headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
@@ -209,7 +210,7 @@ class QueueTicketApi(APIView):
         ticket = selectors.ticket_by_token(token)
         if ticket is None:
             raise ApiError(
-                "Unknown ticket.", error_codes.TICKET_NOT_FOUND, status.HTTP_404_NOT_FOUND
+                _("Unknown ticket."), error_codes.TICKET_NOT_FOUND, status.HTTP_404_NOT_FOUND
             )
         services.ticket_leave(ticket=ticket)
         return Response(selectors.ticket_status(token=token))
@@ -245,7 +246,7 @@ class StaffOfficeQueueApi(APIView):
         is_member = selectors.member_belongs_to(member, office.pk)
         if not is_member and request.user.role != "admin":
             raise ApiError(
-                "You do not belong to this office.",
+                _("You do not belong to this office."),
                 error_codes.NOT_STAFF_OF_OFFICE,
                 status.HTTP_403_FORBIDDEN,
             )
@@ -304,7 +305,9 @@ class _TicketActionApi(APIView):
         )
         if ticket is None:
             raise ApiError(
-                "There is no such ticket.", error_codes.TICKET_NOT_FOUND, status.HTTP_404_NOT_FOUND
+                _("There is no such ticket."),
+                error_codes.TICKET_NOT_FOUND,
+                status.HTTP_404_NOT_FOUND,
             )
         return ticket
 
@@ -361,6 +364,6 @@ class TicketTransferApi(_TicketActionApi):
         payload.is_valid(raise_exception=True)
         to_office = Office.objects.filter(slug=payload.validated_data["office"]).first()
         if to_office is None:
-            raise ApiError("There is no such office.", error_codes.UNKNOWN_OFFICE)
+            raise ApiError(_("There is no such office."), error_codes.UNKNOWN_OFFICE)
         services.ticket_transfer(ticket=ticket, to_office=to_office, acting_user=request.user)
         return {}

@@ -30,6 +30,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from rest_framework import status as http
 
 from offices.models import Mode, Office, Service, StaffMember
@@ -131,7 +132,9 @@ def _locked(ticket: Ticket) -> Ticket:
     )
     if locked is None:
         raise ApiError(
-            "This ticket no longer exists.", error_codes.TICKET_NOT_FOUND, http.HTTP_404_NOT_FOUND
+            _("This ticket no longer exists."),
+            error_codes.TICKET_NOT_FOUND,
+            http.HTTP_404_NOT_FOUND,
         )
     return locked
 
@@ -139,7 +142,8 @@ def _locked(ticket: Ticket) -> Ticket:
 def _require(ticket: Ticket, allowed: tuple[str, ...], action: str) -> None:
     if ticket.status not in allowed:
         raise ApiError(
-            f"Ticket {ticket.number} is {ticket.status}; cannot {action} it.",
+            _("Ticket %(number)s is “%(status)s”; this is not possible now.")
+            % {"number": ticket.number, "status": Ticket.Status(ticket.status).label},
             error_codes.INVALID_TRANSITION,
             http.HTTP_409_CONFLICT,
             extra={"status": ticket.status},
@@ -156,7 +160,7 @@ def require_member(user: User) -> StaffMember:
     member = _member_of_user(user)
     if member is None:
         raise ApiError(
-            "This account is not an official of an office.",
+            _("This account is not an official of an office."),
             error_codes.NOT_AN_OFFICIAL,
             http.HTTP_403_FORBIDDEN,
         )
@@ -181,13 +185,13 @@ def require_member_of_office(user: User | None, office_id: int) -> StaffMember |
     )
     if member is None:
         raise ApiError(
-            "This account is not an official of an office.",
+            _("This account is not an official of an office."),
             error_codes.NOT_AN_OFFICIAL,
             http.HTTP_403_FORBIDDEN,
         )
     if not member.belongs:
         raise ApiError(
-            "You do not belong to this office.",
+            _("You do not belong to this office."),
             error_codes.NOT_STAFF_OF_OFFICE,
             http.HTTP_403_FORBIDDEN,
         )
@@ -289,17 +293,17 @@ def ticket_join(
     tenant = current_municipality()
     refusal = {"office": office, "service": service, "name": name, "email": email}
     if service is not None and (service.office_id != office.pk or not service.is_active):
-        raise ApiError("This office has no such service.", error_codes.UNKNOWN_SERVICE)
+        raise ApiError(_("This office has no such service."), error_codes.UNKNOWN_SERVICE)
     if service is not None and not service.offers_video:
         _refuse(
-            "This service is offered in person only. Please book an appointment.",
+            _("This service is offered in person only. Please book an appointment."),
             error_codes.SERVICE_NOT_BY_VIDEO,
             status_code=http.HTTP_400_BAD_REQUEST,
             **refusal,
         )
     if not office.video_enabled:
         _refuse(
-            "This office offers no video consultations. Please book an appointment.",
+            _("This office offers no video consultations. Please book an appointment."),
             error_codes.VIDEO_NOT_OFFERED,
             **refusal,
         )
@@ -308,7 +312,7 @@ def ticket_join(
     facts = office_facts(office_id=office.pk, now=now)
     if facts is None or not facts.is_open_at(now):
         _refuse(
-            "The office is closed now. Please book an appointment.",
+            _("The office is closed now. Please book an appointment."),
             error_codes.OFFICE_CLOSED,
             **refusal,
         )
@@ -319,7 +323,7 @@ def ticket_join(
         >= office.waiting_room_capacity
     ):
         _refuse(
-            "The waiting room is full. Please book an appointment.",
+            _("The waiting room is full. Please book an appointment."),
             error_codes.WAITING_ROOM_FULL,
             **refusal,
         )
@@ -439,8 +443,11 @@ def _open_or_undo(
             _invalidate(office.pk)
         extra = {"tracking_id": exc.tracking_id} if exc.tracking_id else {}
         raise ApiError(
-            f"The video service is not available: {exc.message} Nobody was lost: the ticket "
-            "is back in the queue at its place.",
+            _(
+                "The video service is not available: %(reason)s Nobody was lost: the ticket "
+                "is back in the queue at its place."
+            )
+            % {"reason": exc.message},
             exc.code or error_codes.VIDEO_UNAVAILABLE,
             http.HTTP_503_SERVICE_UNAVAILABLE,
             extra=extra,
@@ -462,7 +469,8 @@ def ticket_call_next(
     if due is not None:
         local = timezone.localtime(due.start, local_tz())
         raise ApiError(
-            f"You have an appointment at {local:%H:%M}; no new video calls before it.",
+            _("You have an appointment at %(time)s; no new video calls before it.")
+            % {"time": f"{local:%H:%M}"},
             error_codes.APPOINTMENT_DUE,
             http.HTTP_409_CONFLICT,
             extra={"appointment_start": local.isoformat()},
@@ -599,7 +607,7 @@ def ticket_transfer(
     require_member_of_office(acting_user, ticket.office_id)
     ticket = _locked(ticket)
     if to_office.pk == ticket.office_id:
-        raise ApiError("The ticket is already in this office.", error_codes.SAME_OFFICE)
+        raise ApiError(_("The ticket is already in this office."), error_codes.SAME_OFFICE)
     _require(ticket, (S.WAITING, S.CALLED, S.IN_SESSION), "transfer")
     before, from_office, old_number = ticket.status, ticket.office, ticket.number
     official_id = ticket.official_id

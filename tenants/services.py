@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context, schema_exists
 
 from billing.services import billing_account_create
@@ -48,7 +49,9 @@ def onboarding_validate(data: OnboardingInput) -> OnboardingInput:
     name = (data.name or "").strip()
     if not name or len(name) > 200:
         errors.setdefault("name", []).append(
-            ValidationError("A name of at most 200 characters is required.", code="name_required")
+            ValidationError(
+                _("A name of at most 200 characters is required."), code="name_required"
+            )
         )
     state = check("state", validators.validate_state, data.state)
     kind = check("kind", validators.validate_kind, data.kind)
@@ -58,7 +61,9 @@ def onboarding_validate(data: OnboardingInput) -> OnboardingInput:
         host = check("domains", validators.validate_domain, raw)
         if host in domains:
             errors.setdefault("domains", []).append(
-                ValidationError(f"“{host}” is listed twice.", code="domain_duplicate")
+                ValidationError(
+                    _("“%(host)s” is listed twice.") % {"host": host}, code="domain_duplicate"
+                )
             )
         domains.append(host)
     if "slug" not in errors:
@@ -72,7 +77,10 @@ def onboarding_validate(data: OnboardingInput) -> OnboardingInput:
 
     if plan not in PLANS:
         errors.setdefault("plan", []).append(
-            ValidationError(f"Unknown plan; use one of {', '.join(PLANS)}.", code="plan_invalid")
+            ValidationError(
+                _("Unknown plan; use one of %(plans)s.") % {"plans": ", ".join(PLANS)},
+                code="plan_invalid",
+            )
         )
     if errors:
         raise ValidationError(errors)

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from offices.models import Office, StaffMember
 from platform_core.models import User
@@ -25,14 +26,26 @@ def staff_account_create(
 ) -> User:
     """Create an account in the current municipality; staff belong to one or more offices."""
     if role not in (User.Role.STAFF, User.Role.ADMIN):
-        raise ValidationError({"role": ValidationError("Role must be staff or admin.")})
+        raise ValidationError({"role": ValidationError(_("Role must be staff or admin."))})
     email = validate_admin_email(email)
     offices = list(Office.objects.filter(slug__in=office_slugs))
     missing = sorted(set(office_slugs) - {o.slug for o in offices})
     if missing:
-        raise ValidationError({"office": ValidationError(f"Unknown office: {', '.join(missing)}")})
+        raise ValidationError(
+            {
+                "office": ValidationError(
+                    _("Unknown office: %(offices)s") % {"offices": ", ".join(missing)}
+                )
+            }
+        )
     if User.objects.filter(email=email).exists():
-        raise ValidationError({"email": ValidationError(f"{email} exists already.", code="taken")})
+        raise ValidationError(
+            {
+                "email": ValidationError(
+                    _("%(email)s exists already.") % {"email": email}, code="taken"
+                )
+            }
+        )
     user = user_create(
         email=email, role=role, password=password, full_name=full_name, acting_user=acting_user
     )

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from tenants import error_codes
 from tenants.models import Domain, Municipality, State
@@ -52,14 +53,20 @@ LABEL_RE = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 def validate_slug(slug: str) -> str:
     if not isinstance(slug, str) or not SLUG_RE.match(slug):
         raise ValidationError(
-            "Use 2–63 lower-case letters, digits or single hyphens, starting with a letter "
-            "and not ending with a hyphen.",
+            _(
+                "Use 2–63 lower-case letters, digits or single hyphens, starting with a letter "
+                "and not ending with a hyphen."
+            ),
             code=error_codes.SLUG_INVALID,
         )
     if slug in RESERVED_SLUGS:
-        raise ValidationError(f"“{slug}” is reserved.", code=error_codes.SLUG_RESERVED)
+        raise ValidationError(
+            _("“%(slug)s” is reserved.") % {"slug": slug}, code=error_codes.SLUG_RESERVED
+        )
     if Municipality.objects.filter(schema_name__iexact=slug).exists():
-        raise ValidationError(f"“{slug}” is taken.", code=error_codes.SLUG_TAKEN)
+        raise ValidationError(
+            _("“%(name)s” is taken.") % {"name": slug}, code=error_codes.SLUG_TAKEN
+        )
     return slug
 
 
@@ -78,14 +85,18 @@ def validate_domain(domain: str) -> str:
         or labels[-1].isdigit()
     ):
         raise ValidationError(
-            f"“{domain}” is not a valid host name.", code=error_codes.DOMAIN_INVALID
+            _("“%(host)s” is not a valid host name.") % {"host": domain},
+            code=error_codes.DOMAIN_INVALID,
         )
     if host in settings.PUBLIC_HOSTS:
         raise ValidationError(
-            f"“{host}” is the platform's own host.", code=error_codes.DOMAIN_TAKEN
+            _("“%(host)s” is the platform's own host.") % {"host": host},
+            code=error_codes.DOMAIN_TAKEN,
         )
     if Domain.objects.filter(Q(domain__iexact=host)).exists():
-        raise ValidationError(f"“{host}” is taken.", code=error_codes.DOMAIN_TAKEN)
+        raise ValidationError(
+            _("“%(name)s” is taken.") % {"name": host}, code=error_codes.DOMAIN_TAKEN
+        )
     return host
 
 
@@ -93,7 +104,8 @@ def validate_state(state: str) -> str:
     code = state.strip().upper() if isinstance(state, str) else ""
     if code not in State.values:
         raise ValidationError(
-            f"“{state}” is not a German state code; use one of {', '.join(State.values)}.",
+            _("“%(state)s” is not a German state code; use one of %(codes)s.")
+            % {"state": state, "codes": ", ".join(State.values)},
             code=error_codes.STATE_INVALID,
         )
     return code
@@ -101,7 +113,7 @@ def validate_state(state: str) -> str:
 
 def validate_kind(kind: str) -> str:
     if kind not in Municipality.Kind.values:
-        raise ValidationError("Kind must be “town” or “county”.", code=error_codes.KIND_INVALID)
+        raise ValidationError(_("Kind must be “town” or “county”."), code=error_codes.KIND_INVALID)
     return kind
 
 
@@ -111,7 +123,7 @@ def validate_admin_email(email: str) -> str:
         validate_email(value)
     except ValidationError as exc:
         raise ValidationError(
-            "A valid administrator e-mail address is required.",
+            _("A valid administrator e-mail address is required."),
             code=error_codes.ADMIN_EMAIL_INVALID,
         ) from exc
     return value

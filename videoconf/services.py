@@ -20,6 +20,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from platform_core.audit import audit
 from platform_core.errors import ApiError
@@ -333,27 +334,30 @@ def video_signal_post(
     the table stays small; a session takes at most MAX_SIGNALS_PER_SESSION messages."""
     if kind not in VideoSignal.Kind.values:
         raise ApiError(
-            "type must be one of: " + ", ".join(VideoSignal.Kind.values), error_codes.SIGNAL_INVALID
+            _("type must be one of: %(kinds)s") % {"kinds": ", ".join(VideoSignal.Kind.values)},
+            error_codes.SIGNAL_INVALID,
         )
     if sender not in VideoSignal.Sender.values:
-        raise ApiError("Unknown sender.", error_codes.SIGNAL_INVALID)
+        raise ApiError(_("Unknown sender."), error_codes.SIGNAL_INVALID)
     if payload is None:
         payload = {}
     if not isinstance(payload, dict | str):
-        raise ApiError("payload must be an object.", error_codes.SIGNAL_INVALID)
+        raise ApiError(_("payload must be an object."), error_codes.SIGNAL_INVALID)
     import json
 
     if len(json.dumps(payload)) > MAX_SIGNAL_BYTES:
-        raise ApiError("payload is too large.", error_codes.SIGNAL_TOO_LARGE, 413)
+        raise ApiError(_("payload is too large."), error_codes.SIGNAL_TOO_LARGE, 413)
     with transaction.atomic():
         # The session row lock serialises the limit check against concurrent posts.
         locked = VideoSession.objects.select_for_update().get(pk=session.pk)
         if locked.is_ended:
-            raise ApiError("This consultation has ended.", error_codes.SESSION_ENDED, 410)
+            raise ApiError(_("This consultation has ended."), error_codes.SESSION_ENDED, 410)
         if kind == VideoSignal.Kind.HELLO:
             VideoSignal.objects.filter(session=locked, sender=sender).delete()
         elif VideoSignal.objects.filter(session=locked).count() >= MAX_SIGNALS_PER_SESSION:
-            raise ApiError("Too many signalling messages.", error_codes.SIGNAL_LIMIT_REACHED, 429)
+            raise ApiError(
+                _("Too many signalling messages."), error_codes.SIGNAL_LIMIT_REACHED, 429
+            )
         return VideoSignal.objects.create(session=locked, sender=sender, kind=kind, payload=payload)
 
 
@@ -368,7 +372,7 @@ def _validate_api_base(value: str) -> None:
         raise ValidationError(
             {
                 "api_base": ValidationError(
-                    "Enter an http(s) URL such as https://webexapis.com/v1.", code="invalid"
+                    _("Enter an http(s) URL such as https://webexapis.com/v1."), code="invalid"
                 )
             }
         )
@@ -377,7 +381,7 @@ def _validate_api_base(value: str) -> None:
         raise ValidationError(
             {
                 "api_base": ValidationError(
-                    "This API base is not allowed here.", code=error_codes.API_BASE_NOT_ALLOWED
+                    _("This API base is not allowed here."), code=error_codes.API_BASE_NOT_ALLOWED
                 )
             }
         )
@@ -402,7 +406,7 @@ def video_integration_update(
     provider = data.get("provider") or VideoIntegration.Provider.BUILTIN
     if provider not in VideoIntegration.Provider.values:
         raise ValidationError(
-            {"provider": ValidationError("Choose webex or builtin.", code="invalid_choice")}
+            {"provider": ValidationError(_("Choose webex or builtin."), code="invalid_choice")}
         )
     _validate_api_base(str(data.get("api_base") or ""))
 
@@ -451,7 +455,7 @@ def video_integration_update(
             raise ValidationError(
                 {
                     name: ValidationError(
-                        "Required for Webex.", code=error_codes.CREDENTIALS_INCOMPLETE
+                        _("Required for Webex."), code=error_codes.CREDENTIALS_INCOMPLETE
                     )
                     for name in missing
                 }

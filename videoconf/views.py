@@ -143,15 +143,15 @@ def signal(request: HttpRequest, key: str) -> HttpResponse:
     """GET ?since=<id>: the other side's messages after that id. POST {type, payload}."""
     found = selectors.video_session_by_key(key=key)
     if found is None or found[0].provider != VideoIntegration.Provider.BUILTIN:
-        return _json_error("No such consultation.", error_codes.SESSION_NOT_FOUND, 404)
+        return _json_error(_("No such consultation."), error_codes.SESSION_NOT_FOUND, 404)
     session, role = found
     if request.method == "GET":
         if session.is_ended:
-            return _json_error("This consultation has ended.", error_codes.SESSION_ENDED, 410)
+            return _json_error(_("This consultation has ended."), error_codes.SESSION_ENDED, 410)
         try:
             since = int(request.GET.get("since", "0"))
         except ValueError:
-            return _json_error("since must be a message id.", error_codes.SIGNAL_INVALID, 400)
+            return _json_error(_("since must be a message id."), error_codes.SIGNAL_INVALID, 400)
         signals = selectors.video_signal_list(session=session, recipient=role, since=since)
         return JsonResponse(
             {
@@ -165,7 +165,7 @@ def signal(request: HttpRequest, key: str) -> HttpResponse:
         code = error_codes.SIGNAL_INVALID if exc.code == PARSE_ERROR else exc.code
         return _json_error(exc.message, code, 400)
     if not isinstance(body, dict):
-        return _json_error("Send a JSON object.", error_codes.SIGNAL_INVALID, 400)
+        return _json_error(_("Send a JSON object."), error_codes.SIGNAL_INVALID, 400)
     try:
         message = services.video_signal_post(
             session=session,
@@ -187,14 +187,14 @@ def webex_webhook(request: HttpRequest, tenant_slug: str) -> HttpResponse:
     """Webex events of one municipality; verified with its own webhook secret."""
     tenant = Municipality.objects.filter(schema_name=tenant_slug).first()
     if tenant is None:
-        return _json_error("Unknown municipality.", error_codes.WEBHOOK_UNKNOWN_TENANT, 404)
+        return _json_error(_("Unknown municipality."), error_codes.WEBHOOK_UNKNOWN_TENANT, 404)
     if tenant.is_suspended:
         return suspended_response(request, tenant)
     with schema_context(tenant.schema_name):
         integration = VideoIntegration.objects.filter(provider="webex").first()
         if integration is None:
             return _json_error(
-                "Webex is not configured for this municipality.",
+                _("Webex is not configured for this municipality."),
                 error_codes.WEBHOOK_NOT_CONFIGURED,
                 404,
             )

@@ -4,17 +4,12 @@ officials with appointments still to serve. An office's own configuration goes w
 
 from __future__ import annotations
 
-import threading
-import time
 from datetime import timedelta
 
 import pytest
-from django.db import connection, transaction
 from django.utils import timezone
 
 from offices.models import Closure, Office, OpeningWindow, Service
-from offices.services import office_delete
-from platform_core.errors import ApiError
 from platform_core.models import AuditLog, User
 from scheduling.models import Appointment, Ticket
 from tests.conftest import PASSWORD, api_token
@@ -141,47 +136,3 @@ def test_an_admin_cannot_deactivate_themselves(tenant_a, admin_a):
         member.save()
     response = admin_a.delete(f"/api/admin/staff/{member.pk}/")
     assert response.status_code == 400 and response.json()["code"] == "cannot_deactivate_self"
-
-
-@pytest.mark.committing
-@pytest.mark.usefixtures("django_db_setup")
-def test_a_ticket_arriving_during_the_delete_makes_it_409_not_a_lost_ticket(committed_tenant):
-    """A citizen's ticket inserted while the admin deletes: the delete waits for it and then
-    refuses, instead of deleting the office under it (which failed at commit)."""
-    with committed_tenant.schema():
-        office = make_office("amt", ticket_prefix="A")
-    inserted = threading.Event()
-    outcome: list = []
-
-    def citizen() -> None:
-        connection.set_tenant(committed_tenant.tenant)
-        try:
-            with transaction.atomic():
-                make_ticket(office, status="waiting")
-                inserted.set()
-                time.sleep(0.5)  # the admin's delete starts meanwhile
-        finally:
-            connection.close()
-
-    def admin() -> None:
-        connection.set_tenant(committed_tenant.tenant)
-        inserted.wait(10)
-        try:
-            office_delete(office=office, acting_user=None)
-            outcome.append("deleted")
-        except ApiError as exc:
-            outcome.append(exc.code)
-        except Exception as exc:
-            outcome.append(type(exc).__name__)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=citizen), threading.Thread(target=admin)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    assert outcome == ["office_in_use"]
-    with committed_tenant.schema():
-        assert Office.objects.filter(pk=office.pk).exists()
-        assert Ticket.objects.filter(office=office).count() == 1

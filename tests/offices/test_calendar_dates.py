@@ -36,9 +36,7 @@ def test_office_pages_work_on_29_february(tenant_a, leap_day, path):
     assert "Bürgeramt" in response.content.decode()
 
 
-def test_the_office_page_lists_the_holidays_of_the_coming_year_on_29_february(
-    tenant_a, leap_day
-):
+def test_the_office_page_lists_the_holidays_of_the_coming_year_on_29_february(tenant_a, leap_day):
     with tenant_a.schema():
         make_office("amt")
     page = tenant_a.client().get("/offices/amt/").content.decode()

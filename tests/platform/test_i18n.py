@@ -14,7 +14,7 @@ import pytest
 from django.conf import settings
 from django.utils import translation
 
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, api_token
 from tests.offices.factories import make_office
 
 LOCALE = Path(settings.LOCALE_PATHS[0])
@@ -217,3 +217,212 @@ def test_catalogs_are_not_stale():
     msgids = {e.msgid for e in _entries("en")}
     missing = sorted(_source_literals() - msgids)
     assert not missing, f"not in locale/*.po, run `make messages`: {missing}"
+
+
+# --- the German catalog is complete, German says "Sie" -------------------------------------
+
+
+def test_the_german_catalog_translates_every_msgid():
+    """German is the default language: every msgid has a German msgstr (German source text
+    is its own translation), none is fuzzy, and neither catalog keeps obsolete entries."""
+    untranslated = [e.msgid for e in _entries("de") if not _translated(e)]
+    assert not untranslated, f"de lacks (run `make messages`, then translate): {untranslated}"
+    for lang in LANGS:
+        obsolete = [e.msgid for e in _po(lang).obsolete_entries()]
+        assert not obsolete, f"{lang}: obsolete entries {obsolete}"
+
+
+# Informal address: pronouns and verb forms of "du"/"ihr" (the capitalised "Ihr" is "Sie").
+DU_FORM = re.compile(
+    r"\b(?:[Dd]u|[Dd]ich|[Dd]ir|[Dd]ein(?:e|en|em|er|es)?|euch|euer|eure[nmrs]?|bist|hast|"
+    r"kannst|musst|möchtest|willst|wirst|darfst|solltest|brauchst|findest|erhältst|bekommst)\b"
+)
+
+
+def _german_texts() -> list[tuple[str, str]]:
+    texts = [(f"de: {e.msgid[:40]!r}", e.msgstr) for e in _entries("de")]
+    texts += [
+        (f"de: {e.msgid[:40]!r}", s) for e in _entries("de") for s in e.msgstr_plural.values()
+    ]
+    for path in (ROOT / "templates").rglob("*_de.txt"):
+        texts.append((str(path.relative_to(ROOT)), path.read_text("utf-8")))
+    return texts
+
+
+def test_german_says_sie_throughout():
+    offenders = [
+        (where, m.group()) for where, text in _german_texts() if (m := DU_FORM.search(text))
+    ]
+    assert not offenders, offenders
+
+
+def test_the_du_check_would_catch_an_informal_message():
+    assert DU_FORM.search("Bitte melde dich an, wenn du bereit bist.")
+    assert not DU_FORM.search("Bitte melden Sie sich an. Ihr Termin ist bestätigt.")
+
+
+# --- every user-facing message in the code is marked for translation -----------------------
+
+# Calls that carry a message for people, and the position of that message.
+MESSAGE_ARG = {
+    "ApiError": 0,
+    "ValidationError": 0,
+    "ParseError": 0,
+    "AuthenticationFailed": 0,
+    "NotFound": 0,
+    "PermissionDenied": 0,
+    "WebhookRejected": 0,
+    "VideoProviderError": 0,
+    "WebexAuthFailed": 0,
+    "_json_error": 0,
+    "_refuse": 0,
+    "_field_error": 1,
+    "field_error": 1,
+    "add_error": 1,
+}
+MESSAGES_API = {"debug", "info", "success", "warning", "error"}
+APPS = ("billing", "offices", "platform_core", "scheduling", "tenants", "videoconf")
+# The Webex fake stands in for Cisco's servers and answers in English like them.
+NOT_USER_FACING = {"videoconf/webex/fake_server.py", "videoconf/webex/__main__.py"}
+
+
+def _plain_text(node: ast.AST) -> bool:
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, str) and bool(node.value.strip())
+    if isinstance(node, ast.JoinedStr):
+        return True
+    if isinstance(node, ast.BinOp):  # "..." % x, "a" + b
+        return _plain_text(node.left) or _plain_text(node.right)
+    return False
+
+
+def _untranslated_messages(source: str, where: str) -> list[str]:
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+        args = list(node.args)
+        keywords = {k.arg: k.value for k in node.keywords}
+        if (
+            isinstance(func, ast.Attribute)
+            and isinstance(func.value, ast.Name)
+            and func.value.id == "messages"
+            and name in MESSAGES_API
+        ):
+            message = args[1] if len(args) > 1 else keywords.get("message")
+        elif name in MESSAGE_ARG:
+            index = MESSAGE_ARG[name]
+            message = (
+                args[index]
+                if len(args) > index
+                else keywords.get("detail", keywords.get("message"))
+            )
+            if isinstance(message, ast.Dict):  # ValidationError({field: ValidationError(...)})
+                message = None
+        else:
+            continue
+        if message is not None and _plain_text(message):
+            found.append(f"{where}:{node.lineno}: {ast.unparse(message)[:80]}")
+    return found
+
+
+def test_user_facing_messages_are_marked_for_translation():
+    """API `detail`s, form and validation errors, flash messages: wrapped in gettext, so a
+    German request never gets English (run `make messages` and translate after adding)."""
+    offenders = []
+    for app in APPS:
+        for path in sorted((ROOT / app).rglob("*.py")):
+            where = str(path.relative_to(ROOT))
+            if "migrations" in path.parts or where in NOT_USER_FACING:
+                continue
+            offenders += _untranslated_messages(path.read_text("utf-8"), where)
+    assert not offenders, "\n".join(offenders)
+
+
+def test_the_marker_check_would_catch_a_plain_message():
+    source = 'raise ApiError("The office is closed now.", "office_closed")\n'
+    assert _untranslated_messages(source, "x.py")
+    assert _untranslated_messages('raise ApiError(f"{n} is wrong", "c")\n', "x.py")
+    assert not _untranslated_messages('raise ApiError(_("Closed."), "office_closed")\n', "x.py")
+
+
+# --- API errors come in the request's language ---------------------------------------------
+
+
+def _wrong_password(client):
+    return client.post(
+        "/api/auth/token/",
+        {"email": "nobody@example.org", "password": "wrong-password"},
+        content_type="application/json",
+    )
+
+
+@pytest.mark.parametrize("accept", [None, "de", "de-DE,de;q=0.9"])
+def test_api_errors_are_german_by_default_and_on_de(tenant_a, accept):
+    client = tenant_a.client(**({"HTTP_ACCEPT_LANGUAGE": accept} if accept else {}))
+    body = _wrong_password(client).json()
+    assert body == {
+        "detail": "E-Mail-Adresse oder Passwort ist falsch.",
+        "code": "invalid_credentials",
+    }
+
+
+def test_api_errors_are_english_on_en(tenant_a):
+    body = _wrong_password(tenant_a.client(HTTP_ACCEPT_LANGUAGE="en")).json()
+    assert body["detail"] == "E-mail or password is wrong."
+
+
+def test_the_closed_office_refusal_follows_the_language(tenant_a):
+    with tenant_a.schema():
+        make_office("amt", windows=[])  # never open
+    german = tenant_a.client().post("/api/offices/amt/queue/", {}, content_type="application/json")
+    assert german.status_code == 409
+    assert (
+        german.json()["detail"] == "Das Amt ist gerade geschlossen. Bitte buchen Sie einen Termin."
+    )
+    english = tenant_a.client(HTTP_ACCEPT_LANGUAGE="en").post(
+        "/api/offices/amt/queue/", {}, content_type="application/json"
+    )
+    assert english.json()["detail"] == "The office is closed now. Please book an appointment."
+
+
+def test_validation_errors_follow_the_language(public_client, vendor_token):
+    def onboard(**extra):
+        return public_client.post(
+            "/api/platform/municipalities/",
+            {
+                "slug": "admin",
+                "name": "Stadt Admin",
+                "state": "BY",
+                "kind": "town",
+                "domains": [],
+                "admin_email": "admin@admin.example.org",
+            },
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Token {vendor_token}",
+            **extra,
+        )
+
+    german = onboard().json()
+    assert german["code"] == "slug_reserved"
+    assert german["slug"] == ["„admin“ ist reserviert."]
+    english = onboard(HTTP_ACCEPT_LANGUAGE="en").json()
+    assert english["slug"] == ["“admin” is reserved."]
+
+
+def test_a_field_error_of_the_admin_api_is_german(tenant_a):
+    with tenant_a.schema():
+        make_office("amt")
+    token = f"Token {api_token(tenant_a.client(), tenant_a.admin_email)}"
+    response = tenant_a.client(HTTP_AUTHORIZATION=token).put(
+        "/api/admin/offices/amt/opening-hours/",
+        [{"weekday": 9, "start": "08:00", "end": "12:00"}],
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert response.json()["code"] == "weekday_out_of_range"
+    assert response.json()["detail"].endswith(
+        "Der Wochentag muss zwischen 0 (Montag) und 6 (Sonntag) liegen."
+    )

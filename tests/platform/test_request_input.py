@@ -7,44 +7,17 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import re
 
 import pytest
 from django.conf import settings
-from django.urls import get_resolver
-from django.urls.resolvers import URLResolver
 
 from offices.models import Office
 from platform_core.request_input import BadInput, json_loads
 from tests.conftest import PASSWORD, api_token
 from tests.offices.factories import make_office
+from tests.platform.url_samples import PUBLIC_PATHS, TENANT_PATHS
 
 DEEP = "[" * 1000 + "]" * 1000  # 2 KB
-SAMPLE = {"int": "1", "slug": "x", "str": "x", "path": "x"}
-
-
-def _paths(urlconf: str) -> list[str]:
-    """Every URL of a host, its parameters filled with sample values."""
-
-    def walk(patterns, prefix=""):
-        for p in patterns:
-            if isinstance(p, URLResolver):
-                yield from walk(p.url_patterns, prefix + str(p.pattern))
-            else:
-                yield prefix + str(p.pattern)
-
-    out = set()
-    for route in walk(get_resolver(urlconf).url_patterns):
-        if route.startswith("admin/") and route not in ("admin/", "admin/login/"):
-            continue  # Django's own admin pages: two stand for all
-        if route.startswith("^") or "(?P" in route:
-            continue
-        out.add("/" + re.sub(r"<(?:(\w+):)?\w+>", lambda m: SAMPLE[m.group(1) or "str"], route))
-    return sorted(out)
-
-
-TENANT_PATHS = _paths(settings.ROOT_URLCONF)
-PUBLIC_PATHS = _paths(settings.PUBLIC_SCHEMA_URLCONF)
 
 
 def test_the_samples_cover_the_json_endpoints():

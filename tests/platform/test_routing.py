@@ -79,7 +79,7 @@ def test_console_onboarding_form_shows_field_errors(public_client):
         },
     )
     assert response.status_code == 400
-    assert "is taken" in response.content.decode()
+    assert "ist schon vergeben" in response.content.decode()
 
 
 def test_security_headers(tenant_a):

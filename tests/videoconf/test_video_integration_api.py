@@ -282,7 +282,7 @@ def test_page_shows_field_errors_without_saving(tenant_a):
     client = _logged_in(tenant_a)
     response = client.post(PAGE, {"provider": "webex", "client_id": "", "action": "save"})
     assert response.status_code == 200
-    assert "Required for Webex." in response.content.decode()
+    assert "Für Webex erforderlich." in response.content.decode()
     with tenant_a.schema():
         assert not VideoIntegration.objects.filter(provider="webex").exists()
 

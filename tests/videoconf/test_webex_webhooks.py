@@ -243,7 +243,7 @@ def test_wrong_signature_is_refused_with_403(tenant_a, webex_a, public_client, f
     )
     assert response.status_code == 403
     assert response.json() == {
-        "detail": "X-Spark-Signature does not match.",
+        "detail": "X-Spark-Signature passt nicht.",
         "code": "signature_invalid",
     }
     forged = public_client.post(

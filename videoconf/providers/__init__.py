@@ -12,13 +12,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from django.utils.translation import gettext as _
+
 from videoconf import error_codes
 from videoconf.models import VideoIntegration, VideoSession
 
 
 class VideoProviderError(Exception):
     """A provider failed; `code` is stable (e.g. webex_unavailable), `message` is for people
-    (German, for the official), `tracking_id` is what the provider's support asks for."""
+    (the official, in the request's language), `tracking_id` is what the provider's support
+    asks for."""
 
     def __init__(
         self,
@@ -136,7 +139,7 @@ class BuiltinProvider:
 
     def handle_webhook(self, *, body: bytes, headers: Mapping[str, str]) -> VideoEvent | None:
         raise WebhookRejected(
-            "The built-in provider has no webhooks.", error_codes.WEBHOOK_NOT_CONFIGURED, 404
+            _("The built-in provider has no webhooks."), error_codes.WEBHOOK_NOT_CONFIGURED, 404
         )
 
 

@@ -22,6 +22,9 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_tenants.utils import schema_context
 
 from platform_core.request_input import BadInput, json_loads
@@ -61,20 +64,27 @@ WEBHOOK_SUBSCRIPTIONS = (
 SIGNATURE_HEADER = "X-Spark-Signature"
 
 # For the official: what happened and what to do. Webex's own words are appended.
-_MESSAGES: tuple[tuple[type[WebexError], str], ...] = (
+_MESSAGES: tuple[tuple[type[WebexError], Promise], ...] = (
     (
         WebexAuthFailed,
-        "Webex hat die Anmeldung abgelehnt. Bitte die Zugangsdaten der "
-        "Video-Integration prüfen oder die App in Webex neu autorisieren.",
+        gettext_lazy(
+            "Webex refused the sign-in. Please check the credentials of the video "
+            "integration or authorise the app in Webex again."
+        ),
     ),
     (
         WebexRateLimited,
-        "Webex nimmt gerade keine weiteren Anfragen an. Bitte in einer Minute erneut versuchen.",
+        gettext_lazy(
+            "Webex is taking no further requests right now. Please try again in a minute."
+        ),
     ),
-    (WebexTimeout, "Webex hat nicht rechtzeitig geantwortet. Bitte gleich erneut versuchen."),
-    (WebexUnavailable, "Webex ist gerade nicht erreichbar. Bitte gleich erneut versuchen."),
-    (WebexNotFound, "Das Webex-Meeting wurde nicht gefunden."),
-    (WebexBadRequest, "Webex hat die Anfrage abgelehnt."),
+    (WebexTimeout, gettext_lazy("Webex did not answer in time. Please try again shortly.")),
+    (
+        WebexUnavailable,
+        gettext_lazy("Webex cannot be reached right now. Please try again shortly."),
+    ),
+    (WebexNotFound, gettext_lazy("The Webex meeting was not found.")),
+    (WebexBadRequest, gettext_lazy("Webex refused the request.")),
 )
 
 
@@ -89,7 +99,7 @@ def _secret(row: VideoIntegration, name: str) -> str:
         return row.secret(name)
     except ValueError as exc:  # FIELD_ENCRYPTION_KEY changed since the secret was stored
         raise WebexAuthFailed(
-            "Stored credentials cannot be decrypted; please enter them again."
+            _("Stored credentials cannot be decrypted; please enter them again.")
         ) from exc
 
 
@@ -163,7 +173,7 @@ class DatabaseTokenProvider:
             refresh_token = _secret(row, "refresh_token")
             if not refresh_token:
                 raise WebexAuthFailed(
-                    "The access token expired or was refused and no refresh token is stored."
+                    _("The access token expired or was refused and no refresh token is stored.")
                 )
             new = refresh_access_token(
                 self._api_base,
@@ -281,7 +291,7 @@ class WebexProvider:
         secret = _secret(self.integration, "webhook_secret")
         if not secret:
             raise VideoProviderError(
-                "Für die Webhooks fehlt das Webhook-Secret.", error_codes.WEBEX_NOT_CONFIGURED
+                _("The webhook secret is missing."), error_codes.WEBEX_NOT_CONFIGURED
             )
         old_ids = set(self.integration.webhook_ids or [])
         with self._client("register webhooks") as client:
@@ -316,21 +326,21 @@ class WebexProvider:
         secret = _secret(self.integration, "webhook_secret")
         if not secret:
             raise WebhookRejected(
-                "No webhook secret is configured for this municipality.",
+                _("No webhook secret is configured for this municipality."),
                 error_codes.WEBHOOK_NOT_CONFIGURED,
                 404,
             )
         signature = _header(headers, SIGNATURE_HEADER)
         if not signature:
             raise WebhookRejected(
-                "X-Spark-Signature is missing.", error_codes.WEBHOOK_SIGNATURE_MISSING, 401
+                _("X-Spark-Signature is missing."), error_codes.WEBHOOK_SIGNATURE_MISSING, 401
             )
         expected = hmac.new(secret.encode(), body, hashlib.sha1).hexdigest()
         if not hmac.compare_digest(
             expected.encode(), signature.strip().lower().encode("utf-8", "replace")
         ):
             raise WebhookRejected(
-                "X-Spark-Signature does not match.", error_codes.WEBHOOK_SIGNATURE_INVALID, 403
+                _("X-Spark-Signature does not match."), error_codes.WEBHOOK_SIGNATURE_INVALID, 403
             )
         try:
             envelope = json_loads(body)
@@ -338,7 +348,7 @@ class WebexProvider:
             raise WebhookRejected(exc.message, error_codes.WEBHOOK_BAD_PAYLOAD, 400) from exc
         if not isinstance(envelope, dict) or not isinstance(envelope.get("data"), dict):
             raise WebhookRejected(
-                "The body is not a Webex webhook event.", error_codes.WEBHOOK_BAD_PAYLOAD, 400
+                _("The body is not a Webex webhook event."), error_codes.WEBHOOK_BAD_PAYLOAD, 400
             )
         return _event(envelope)
 
@@ -372,8 +382,10 @@ class WebexProvider:
         )
         if row.pk is None or not has_token:
             raise VideoProviderError(
-                "Webex ist für diese Kommune nicht vollständig eingerichtet (Client-ID, "
-                "Client-Secret und Refresh-Token fehlen).",
+                _(
+                    "Webex is not fully set up for this municipality (client ID, client "
+                    "secret and refresh token are missing)."
+                ),
                 error_codes.WEBEX_NOT_CONFIGURED,
             )
 
@@ -381,14 +393,14 @@ class WebexProvider:
     def _require_meeting(session: VideoSession) -> None:
         if not session.external_id:
             raise VideoProviderError(
-                "Zu dieser Sitzung gibt es kein Webex-Meeting.", error_codes.WEBEX_NOT_FOUND
+                _("There is no Webex meeting for this session."), error_codes.WEBEX_NOT_FOUND
             )
 
 
 def _provider_error(exc: WebexError, action: str) -> VideoProviderError:
     base = next(
-        (text for cls, text in _MESSAGES if isinstance(exc, cls)),
-        "Webex hat einen Fehler gemeldet.",
+        (str(text) for cls, text in _MESSAGES if isinstance(exc, cls)),
+        _("Webex reported an error."),
     )
     logger.warning(
         "Webex %s failed: code=%s status=%s trackingId=%s",
@@ -398,7 +410,10 @@ def _provider_error(exc: WebexError, action: str) -> VideoProviderError:
         exc.tracking_id,
     )
     return VideoProviderError(
-        f"{base} (Webex: {exc.message})", exc.code, exc.tracking_id, provider_message=exc.message
+        _("%(problem)s (Webex: %(message)s)") % {"problem": base, "message": exc.message},
+        exc.code,
+        exc.tracking_id,
+        provider_message=exc.message,
     )
 
 
