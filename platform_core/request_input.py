@@ -160,10 +160,8 @@ def request_input_problem(request: HttpRequest) -> BadInput | None:
             return nul_refused()
     elif content_type == "multipart/form-data":
         try:
-            if request.method == "POST":
-                form = request.POST
-            else:
-                form, _files = request.parse_file_upload(request.META, io.BytesIO(request.body))
+            # Parsed from a copy of the body, which stays readable for views that read it.
+            form, _files = request.parse_file_upload(request.META, io.BytesIO(request.body))
         except MultiPartParserError:
             return None  # malformed: the view's parser says so in its own terms
         if _query_dict_has_nul(form):

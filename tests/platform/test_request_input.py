@@ -213,3 +213,18 @@ def test_the_nul_answer_follows_the_language(tenant_a):
     english = tenant_a.client(HTTP_ACCEPT_LANGUAGE="en").get("/api/offices/?x=%00").json()
     assert "NUL" in german and "nicht erlaubt" in german
     assert english["detail"].startswith("The request contains a NUL character")
+
+
+def test_views_that_read_the_body_still_can_after_the_form_check(tenant_a, public_client):
+    """The middleware parses forms from a copy: a view reading the raw body keeps working."""
+    response = public_client.post(f"/webhooks/webex/{tenant_a.slug}/", {"data": "x"})
+    assert response.status_code == 404 and response.json()["code"] == "webhook_not_configured"
+    with tenant_a.schema():
+        from tests.offices.factories import make_official
+        from videoconf.services import video_session_open
+
+        session = video_session_open(
+            official=make_official(make_office("amt")), title="Videoberatung"
+        )
+    signal = tenant_a.client().post(f"/video/{session.guest_key}/signal/", {"type": "hello"})
+    assert signal.status_code == 400 and signal.json()["code"] == "signal_invalid"
