@@ -136,3 +136,28 @@ def test_an_admin_cannot_deactivate_themselves(tenant_a, admin_a):
         member.save()
     response = admin_a.delete(f"/api/admin/staff/{member.pk}/")
     assert response.status_code == 400 and response.json()["code"] == "cannot_deactivate_self"
+
+
+@pytest.mark.parametrize("model", ["service", "staffmember", "user"])
+def test_the_django_admin_refuses_to_delete_what_appointments_need(tenant_a, model):
+    with tenant_a.schema():
+        office = make_office("amt")
+        service = make_service(office, "ausweis")
+        member = make_official(office)
+        make_appointment(
+            office=office,
+            official=member,
+            start=timezone.now() + timedelta(days=2),
+            service=service,
+        )
+        pk = {"service": service.pk, "staffmember": member.pk, "user": member.user_id}[model]
+    app = "platform_core" if model == "user" else "offices"
+    client = tenant_a.client()
+    with tenant_a.schema():
+        assert client.login(username=tenant_a.admin_email, password=PASSWORD)
+    response = client.post(f"/admin/{app}/{model}/{pk}/delete/", {"post": "yes"})
+    assert response.status_code == 200  # the confirmation page naming the protected rows
+    with tenant_a.schema():
+        assert Appointment.objects.count() == 1
+        assert Service.objects.filter(pk=service.pk).exists()
+        assert User.objects.filter(pk=member.user_id).exists()
