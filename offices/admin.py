@@ -1,7 +1,12 @@
 from django.contrib import admin
 
+from offices.cache import OfficeConfigAdminMixin
 from offices.models import Closure, LocalHoliday, Office, OpeningWindow, Service, StaffMember
 from platform_core.admin import AuditedAdmin
+
+
+class OfficeConfigAdmin(OfficeConfigAdminMixin, AuditedAdmin):
+    """Audited, and every write drops what is cached from office configuration."""
 
 
 class OpeningWindowInline(admin.TabularInline):
@@ -20,14 +25,14 @@ class ServiceInline(admin.StackedInline):
 
 
 @admin.register(Office)
-class OfficeAdmin(AuditedAdmin):
+class OfficeAdmin(OfficeConfigAdmin):
     list_display = ["name", "slug", "video_enabled", "waiting_room_capacity", "order"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [OpeningWindowInline, ClosureInline, ServiceInline]
 
 
 @admin.register(Service)
-class ServiceAdmin(AuditedAdmin):
+class ServiceAdmin(OfficeConfigAdmin):
     list_display = [
         "name",
         "office",
@@ -40,12 +45,12 @@ class ServiceAdmin(AuditedAdmin):
 
 
 @admin.register(StaffMember)
-class StaffMemberAdmin(AuditedAdmin):
+class StaffMemberAdmin(OfficeConfigAdmin):
     list_display = ["user", "presence", "mode", "last_seen_at"]
     filter_horizontal = ["offices", "services"]
     readonly_fields = ["presence_changed_at", "last_seen_at"]
 
 
 @admin.register(LocalHoliday)
-class LocalHolidayAdmin(AuditedAdmin):
+class LocalHolidayAdmin(OfficeConfigAdmin):
     list_display = ["date", "name"]

@@ -42,11 +42,6 @@ def office_detail(request: HttpRequest, slug: str) -> HttpResponse:
     upcoming_holidays = sorted(
         d for d in found.calendar.holidays if today <= d <= today.replace(year=today.year + 1)
     )[:5]
-    can_join = (
-        found.status != "closed"
-        and office.video_enabled
-        and found.waiting_count < office.waiting_room_capacity
-    )
     return render(
         request,
         "offices/detail.html",
@@ -57,7 +52,7 @@ def office_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "closures": closures,
             "services": [s for s in office.services.all() if s.is_active],
             "holidays": [(d, holiday_name(request.tenant.state, d)) for d in upcoming_holidays],
-            "can_join": can_join,
-            "room_full": found.status != "closed" and office.video_enabled and not can_join,
+            "can_join": found.can_join,
+            "room_full": found.status != "closed" and found.waiting_room_full,
         },
     )

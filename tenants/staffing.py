@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from offices.cache import office_config_changed
 from offices.models import Office, StaffMember
 from platform_core.models import User
 from platform_core.services import user_create
@@ -40,4 +41,5 @@ def staff_account_create(
     if offices:
         member.offices.set(offices)
         member.services.set([s for o in offices for s in o.services.all()])
+    office_config_changed()
     return user
