@@ -17,7 +17,6 @@ from offices.models import Closure, LocalHoliday, Mode, Office, OpeningWindow, S
 from platform_core.audit import audit, diff
 from platform_core.models import User
 
-
 # After a successful write, nothing cached from the old configuration is used (offices.cache).
 invalidates_statuses = invalidates_office_config
 

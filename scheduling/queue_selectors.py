@@ -190,9 +190,7 @@ def _build_order(office_id: int) -> dict[int, int]:
     return {ticket_id: index for index, ticket_id in enumerate(ids)}
 
 
-def _facts(
-    office_id: int, entry, generation: str, now: datetime | None
-) -> OfficeFacts | None:
+def _facts(office_id: int, entry, generation: str, now: datetime | None) -> OfficeFacts | None:
     facts = config_cache.current(entry, generation)
     if facts is None:
         facts = _build_facts(office_id, now or timezone.now())
