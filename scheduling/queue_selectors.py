@@ -39,6 +39,18 @@ from tenants.models import Municipality
 MAX_TOKEN_LENGTH = 100
 ACTIVE = (Ticket.Status.WAITING, Ticket.Status.CALLED, Ticket.Status.IN_SESSION)
 FINAL = (Ticket.Status.DONE, Ticket.Status.LEFT, Ticket.Status.EXPIRED, Ticket.Status.NO_SHOW)
+# A called citizen who has opened the video: no longer a possible no-show, ready to be served.
+JOINED = "joined"
+
+
+def call_phase(ticket: Ticket) -> str:
+    """Where a ticket really is: its status, except that a called ticket whose citizen has
+    joined the video is `joined`. The console's buttons and the services' transition rules
+    both follow it (called: start, call again, no-show; joined: start, done; in session:
+    done)."""
+    if ticket.status == Ticket.Status.CALLED and ticket.joined_at is not None:
+        return JOINED
+    return ticket.status
 
 
 # --- the municipality and its local time ---------------------------------------------------
@@ -378,7 +390,7 @@ def member_active_tickets(*, member: StaffMember) -> list[Ticket]:
         Ticket.objects.filter(
             official=member, status__in=[Ticket.Status.CALLED, Ticket.Status.IN_SESSION]
         )
-        .select_related("office", "service")
+        .select_related("office", "service", "official__user")
         .order_by("called_at")
     )
     sessions = {
@@ -390,7 +402,18 @@ def member_active_tickets(*, member: StaffMember) -> list[Ticket]:
     for ticket in tickets:
         session = sessions.get(ticket.pk)
         ticket.host_url = session.host_url if session else ""
+        ticket.phase = call_phase(ticket)
     return tickets
+
+
+def member_has_call(*, member: StaffMember, exclude_ticket_id: int | None = None) -> bool:
+    """Whether the official is busy with a call (called, joined or in session)."""
+    qs = Ticket.objects.filter(
+        official=member, status__in=[Ticket.Status.CALLED, Ticket.Status.IN_SESSION]
+    )
+    if exclude_ticket_id is not None:
+        qs = qs.exclude(pk=exclude_ticket_id)
+    return qs.exists()
 
 
 def recent_no_shows(*, member: StaffMember, now: datetime | None = None) -> list[Ticket]:
