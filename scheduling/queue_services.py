@@ -156,8 +156,11 @@ def _require(ticket: Ticket, allowed: tuple[str, ...], action: str) -> None:
         return
     if phase == JOINED and S.CALLED in allowed:
         raise ApiError(
-            _("%(number)s has already joined the video; you cannot %(action)s it now.")
-            % {"number": ticket.number, "action": action},
+            _(
+                "%(number)s has already joined the video call: a no-show or a new call is no "
+                "longer possible."
+            )
+            % {"number": ticket.number},
             error_codes.CITIZEN_JOINED,
             http.HTTP_409_CONFLICT,
             extra={"status": ticket.status, "phase": phase},
