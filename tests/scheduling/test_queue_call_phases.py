@@ -5,27 +5,18 @@ joined the video, no call-next while the official has a call."""
 from __future__ import annotations
 
 import re
-import threading
 
 import pytest
-from django.db import connection
 
-from platform_core.errors import ApiError
 from scheduling import queue_services as qs
 from scheduling.models import Ticket
-from tests.offices.factories import make_office, make_official
-from tests.scheduling.queue_support import ALL_DAY, OFFICIAL_PASSWORD, make_setup, require_open_now
+from tests.offices.factories import make_official
+from tests.scheduling.queue_support import OFFICIAL_PASSWORD, make_open_setup, post_json
 
 
 @pytest.fixture
 def setup(tenant_a):
-    s = make_setup(tenant_a)
-    require_open_now(s)
-    return s
-
-
-def post_json(client, url, data=None):
-    return client.post(url, data or {}, content_type="application/json")
+    return make_open_setup(tenant_a)
 
 
 def join(setup) -> str:
@@ -132,40 +123,6 @@ def test_a_colleague_may_call_while_another_official_is_in_a_call(setup):
         make_official(setup.office, email="kollegin@example.org", presence="available")
     colleague = setup.staff_client("kollegin@example.org")
     assert post_json(colleague, "/api/staff/offices/buergerbuero/call-next/").status_code == 200
-
-
-@pytest.mark.committing
-@pytest.mark.usefixtures("django_db_setup")
-def test_a_double_click_on_call_next_calls_one_citizen(committed_tenant):
-    with committed_tenant.schema():
-        office = make_office("amt", windows=ALL_DAY, ticket_prefix="A")
-        user = make_official(office, email="o@example.org", presence="available").user
-        for _ in range(2):
-            qs.ticket_join(office=office)
-    barrier, outcomes, errors = threading.Barrier(2), [], []
-
-    def click() -> None:
-        try:
-            connection.set_tenant(committed_tenant.tenant)
-            barrier.wait()
-            try:
-                outcomes.append(qs.ticket_call_next(office=office, acting_user=user).ticket.pk)
-            except ApiError as exc:
-                outcomes.append(exc.code)
-        except BaseException as exc:  # reported below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=click) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not errors, errors
-    assert sorted(outcomes, key=str).count("call_in_progress") == 1, outcomes
-    with committed_tenant.schema():
-        assert Ticket.objects.filter(status="called").count() == 1
 
 
 # --- what the console offers ---------------------------------------------------------------

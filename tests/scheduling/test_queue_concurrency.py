@@ -149,3 +149,26 @@ def test_concurrent_joins_never_exceed_the_capacity(committed_tenant):
     assert sorted(outcomes) == [f"B-{n:03d}" for n in range(1, capacity + 1)]
     with committed_tenant.schema():
         assert Ticket.objects.filter(status="waiting").count() == capacity
+
+
+@pytest.mark.committing
+@pytest.mark.usefixtures("django_db_setup")
+def test_a_double_click_on_call_next_calls_one_citizen(committed_tenant):
+    """One official, two call-next requests at the same moment, two people waiting: one is
+    called, the other request is refused (an official has one call at a time)."""
+    with committed_tenant.schema():
+        office = make_office("amt", windows=ALL_DAY, ticket_prefix="A")
+        user = make_official(office, email="o@example.org", presence="available").user
+        for _ in range(2):
+            qs.ticket_join(office=office, now=MONDAY_9)
+
+    def click(_i: int) -> int | str:
+        try:
+            return qs.ticket_call_next(office=office, acting_user=user).ticket.pk
+        except ApiError as exc:
+            return exc.code
+
+    outcomes = run_threads(committed_tenant, 2, click)
+    assert sorted(map(str, outcomes)).count("call_in_progress") == 1, outcomes
+    with committed_tenant.schema():
+        assert Ticket.objects.filter(status="called").count() == 1

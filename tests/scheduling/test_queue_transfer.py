@@ -9,18 +9,12 @@ import pytest
 from scheduling import queue_services as qs
 from scheduling.models import Ticket
 from tests.offices.factories import make_office
-from tests.scheduling.queue_support import ALL_DAY, OFFICIAL_PASSWORD, make_setup, require_open_now
+from tests.scheduling.queue_support import ALL_DAY, OFFICIAL_PASSWORD, make_open_setup, post_json
 
 
 @pytest.fixture
 def setup(tenant_a):
-    s = make_setup(tenant_a)
-    require_open_now(s)
-    return s
-
-
-def post_json(client, url, data=None):
-    return client.post(url, data or {}, content_type="application/json")
+    return make_open_setup(tenant_a)
 
 
 def join_and_call(setup) -> tuple[str, int]:
