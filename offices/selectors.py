@@ -74,9 +74,14 @@ class OfficeStatus:
     calendar: slot_engine.OfficeCalendar = field(repr=False)
 
     @property
+    def waiting_room_open(self) -> bool:
+        """Open and offering video: the waiting room takes citizens (space permitting)."""
+        return self.wait_inputs is not None
+
+    @property
     def can_join(self) -> bool:
         """Whether a citizen can draw a number now."""
-        return self.wait_inputs is not None and not self.waiting_room_full
+        return self.waiting_room_open and not self.waiting_room_full
 
 
 def _staff_count(**filters) -> Coalesce:

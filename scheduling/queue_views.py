@@ -277,7 +277,7 @@ def _transfer_targets(request: HttpRequest, mine: list[Ticket]) -> list[tuple[ob
     from offices.selectors import office_statuses
 
     return [
-        (s.office, s.wait_inputs is not None)
+        (s.office, s.waiting_room_open)
         for s in office_statuses(tenant=request.tenant, now=timezone.now())
     ]
 
