@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from offices.cache import OfficeConfigAdminMixin
 from offices.models import Closure, LocalHoliday, Office, OpeningWindow, Service, StaffMember
 from offices.services import office_delete, office_dependents
 from platform_core.admin import AuditedAdmin
@@ -10,6 +11,10 @@ DEPENDENT_LABELS = {
     "tickets": _("waiting-room tickets"),
     "officials": _("officials"),
 }
+
+
+class OfficeConfigAdmin(OfficeConfigAdminMixin, AuditedAdmin):
+    """Audited, and every write drops what is cached from office configuration."""
 
 
 class OpeningWindowInline(admin.TabularInline):
@@ -28,7 +33,7 @@ class ServiceInline(admin.StackedInline):
 
 
 @admin.register(Office)
-class OfficeAdmin(AuditedAdmin):
+class OfficeAdmin(OfficeConfigAdmin):
     list_display = ["name", "slug", "video_enabled", "waiting_room_capacity", "order"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [OpeningWindowInline, ClosureInline, ServiceInline]
@@ -52,7 +57,7 @@ class OfficeAdmin(AuditedAdmin):
 
 
 @admin.register(Service)
-class ServiceAdmin(AuditedAdmin):
+class ServiceAdmin(OfficeConfigAdmin):
     list_display = [
         "name",
         "office",
@@ -65,12 +70,12 @@ class ServiceAdmin(AuditedAdmin):
 
 
 @admin.register(StaffMember)
-class StaffMemberAdmin(AuditedAdmin):
+class StaffMemberAdmin(OfficeConfigAdmin):
     list_display = ["user", "presence", "mode", "last_seen_at"]
     filter_horizontal = ["offices", "services"]
     readonly_fields = ["presence_changed_at", "last_seen_at"]
 
 
 @admin.register(LocalHoliday)
-class LocalHolidayAdmin(AuditedAdmin):
+class LocalHolidayAdmin(OfficeConfigAdmin):
     list_display = ["date", "name"]

@@ -4,10 +4,18 @@ Status (CONTRACT.md §3):
 - `closed` outside the opening hours, on closure days and on public holidays of the
   municipality's state (or its own local holidays);
 - `open` inside the hours when at least one official of the office is available for video
-  (fresh presence: a presence not refreshed within PRESENCE_STALE_MINUTES counts as away);
-- `busy` inside the hours when nobody is free: every official is in a session, or none is
-  signed in yet — the waiting room still accepts people then.
+  (fresh presence: a presence not refreshed within PRESENCE_STALE_MINUTES counts as away;
+  deactivated accounts never count);
+- `busy` inside the hours when nobody is free: every official serving video is in a session,
+  or nobody serves video right now (nobody signed in, or only for visits in person) - the
+  waiting room still accepts people then.
 An office without video consultations is `open` whenever its hours say so.
+
+`availability` says which of these it is, in words a citizen can be told truthfully:
+`free`, `all_busy`, `nobody_serving`, `no_video` or `closed`; `waiting_room_full` says that
+nobody can draw a number now (book instead). The waiting-time estimate is
+scheduling.wait_estimate.office_wait_minutes for a citizen joining now: None (no estimate)
+while closed, without video, with nobody serving, or with a full waiting room.
 """
 
 from __future__ import annotations
@@ -17,16 +25,30 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import (
+    Avg,
+    Count,
+    F,
+    FloatField,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    QuerySet,
+    Subquery,
+    Window,
+)
+from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 
 from offices.holidays import holiday_dates
-from offices.models import Closure, LocalHoliday, Mode, Office, StaffMember
+from offices.models import Closure, LocalHoliday, Mode, Office, Service, StaffMember
 from scheduling import slot_engine
-from scheduling.wait_estimate import estimate_wait_minutes
+from scheduling.wait_estimate import WaitInputs, office_wait_minutes
 
 OPEN, BUSY, CLOSED = "open", "busy", "closed"
+# availability: what `open` and `busy` mean right now (see the module docstring)
+FREE, ALL_BUSY, NOBODY_SERVING, NO_VIDEO = "free", "all_busy", "nobody_serving", "no_video"
+AVAILABILITIES = (FREE, ALL_BUSY, NOBODY_SERVING, NO_VIDEO, CLOSED)
 HISTORY_DAYS = 7
 HISTORY_SAMPLES = 20
 
@@ -39,20 +61,34 @@ def presence_cutoff(now: datetime) -> datetime:
 class OfficeStatus:
     office: Office
     status: str
+    availability: str
     waiting_count: int
+    waiting_room_full: bool
     estimated_wait_minutes: int | None
     next_opening: datetime | None
     open_until: datetime | None
     free_officials: int
     serving_officials: int
+    # The estimate's inputs while the waiting room is open (None: closed or no video).
+    wait_inputs: WaitInputs | None
     calendar: slot_engine.OfficeCalendar = field(repr=False)
+
+    @property
+    def waiting_room_open(self) -> bool:
+        """Open and offering video: the waiting room takes citizens (space permitting)."""
+        return self.wait_inputs is not None
+
+    @property
+    def can_join(self) -> bool:
+        """Whether a citizen can draw a number now."""
+        return self.waiting_room_open and not self.waiting_room_full
 
 
 def _staff_count(**filters) -> Coalesce:
     # One row per office via GROUP BY on the through table, counted in a subquery so that
     # the several counts never multiply each other's joins.
     qs = (
-        StaffMember.objects.filter(offices=OuterRef("pk"), **filters)
+        StaffMember.objects.filter(offices=OuterRef("pk"), user__is_active=True, **filters)
         .values("offices")
         .annotate(n=Count("pk"))
         .values("n")
@@ -85,6 +121,13 @@ def office_queryset(*, now: datetime, with_services: bool = False) -> QuerySet[O
             last_seen_at__gte=cutoff,
         ),
         waiting=_ticket_count("waiting"),
+        video_minutes=Subquery(
+            Service.objects.filter(office=OuterRef("pk"), is_active=True, offers_video=True)
+            .values("office")
+            .annotate(avg=Avg("duration_minutes"))
+            .values("avg")[:1],
+            output_field=FloatField(),
+        ),
     ).prefetch_related(
         "opening_windows",
         Prefetch("closures", queryset=Closure.objects.filter(end_date__gte=today - timedelta(1))),
@@ -94,24 +137,31 @@ def office_queryset(*, now: datetime, with_services: bool = False) -> QuerySet[O
     return qs
 
 
-def _recent_durations(now: datetime) -> dict[int, list[float]]:
-    """Minutes of the latest finished video sessions per office, newest first (one query)."""
+def _recent_durations(now: datetime, office_ids: list[int]) -> dict[int, tuple[float, ...]]:
+    """Minutes of the latest HISTORY_SAMPLES finished video sessions per office, oldest first
+    (one query; the database picks each office's newest)."""
     from scheduling.models import Ticket
 
     rows = (
         Ticket.objects.filter(
+            office_id__in=office_ids,
             status=Ticket.Status.DONE,
             started_at__isnull=False,
             finished_at__gte=now - timedelta(days=HISTORY_DAYS),
         )
-        .order_by("office_id", "-finished_at")
+        .annotate(
+            newest=Window(
+                RowNumber(), partition_by=[F("office_id")], order_by=F("finished_at").desc()
+            )
+        )
+        .filter(newest__lte=HISTORY_SAMPLES)
+        .order_by("office_id", "finished_at")
         .values_list("office_id", "started_at", "finished_at")
     )
     out: dict[int, list[float]] = defaultdict(list)
     for office_id, started, finished in rows:
-        if len(out[office_id]) < HISTORY_SAMPLES:
-            out[office_id].append((finished - started).total_seconds() / 60)
-    return out
+        out[office_id].append((finished - started).total_seconds() / 60)
+    return {office_id: tuple(minutes) for office_id, minutes in out.items()}
 
 
 def _holidays(tenant, now: datetime) -> frozenset[date]:
@@ -131,17 +181,6 @@ def build_calendar(
     )
 
 
-def _default_duration(office: Office) -> float:
-    services = [
-        s
-        for s in getattr(office, "_prefetched_objects_cache", {}).get("services", [])
-        if s.offers_video
-    ]
-    if services:
-        return sum(s.duration_minutes for s in services) / len(services)
-    return float(settings.QUEUE_DEFAULT_SESSION_MINUTES)
-
-
 def office_statuses(
     *, tenant, now: datetime | None = None, slug: str | None = None, with_services: bool = False
 ) -> list[OfficeStatus]:
@@ -153,42 +192,55 @@ def office_statuses(
     if not offices:
         return []
     holidays = _holidays(tenant, now)
-    history = _recent_durations(now)
+    history = _recent_durations(now, [o.pk for o in offices])
     return [
-        _status_of(o, tenant=tenant, now=now, holidays=holidays, history=history.get(o.pk, []))
+        _status_of(o, tenant=tenant, now=now, holidays=holidays, history=history.get(o.pk, ()))
         for o in offices
     ]
 
 
 def _status_of(
-    office: Office, *, tenant, now: datetime, holidays: frozenset[date], history: list[float]
+    office: Office,
+    *,
+    tenant,
+    now: datetime,
+    holidays: frozenset[date],
+    history: tuple[float, ...],
 ) -> OfficeStatus:
     calendar = build_calendar(office, tz_name=tenant.time_zone, holidays=holidays)
     window = slot_engine.current_window(now, calendar)
     if window is None:
-        status = CLOSED
-    elif not office.video_enabled or office.free_video > 0:
-        status = OPEN
+        status, availability = CLOSED, CLOSED
+    elif not office.video_enabled:
+        status, availability = OPEN, NO_VIDEO
+    elif office.free_video > 0:
+        status, availability = OPEN, FREE
+    elif office.serving_video > 0:
+        status, availability = BUSY, ALL_BUSY
     else:
-        status = BUSY
-    estimate = None
-    if status != CLOSED and office.video_enabled:
-        estimate = estimate_wait_minutes(
-            history,
-            officials_serving=office.serving_video,
-            people_ahead=office.waiting,
-            default_minutes=_default_duration(office),
-            officials_free=office.free_video,
+        status, availability = BUSY, NOBODY_SERVING
+    inputs = None
+    if availability not in (CLOSED, NO_VIDEO):
+        inputs = WaitInputs(
+            history=history,
+            serving=office.serving_video,
+            free=office.free_video,
+            default_minutes=office.video_minutes or float(settings.QUEUE_DEFAULT_SESSION_MINUTES),
         )
+    full = office.video_enabled and office.waiting >= office.waiting_room_capacity
     return OfficeStatus(
         office=office,
         status=status,
+        availability=availability,
         waiting_count=office.waiting,
-        estimated_wait_minutes=estimate,
+        waiting_room_full=full,
+        # For a citizen who joins now: everyone waiting is ahead. Nobody can join a full room.
+        estimated_wait_minutes=None if full else office_wait_minutes(inputs, office.waiting),
         next_opening=slot_engine.next_opening(now, calendar, horizon_days=366),
         open_until=window[1] if window else None,
         free_officials=office.free_video,
         serving_officials=office.serving_video,
+        wait_inputs=inputs,
         calendar=calendar,
     )
 

@@ -31,11 +31,29 @@ class OfficeStatusSerializer(serializers.Serializer):
     slug = serializers.CharField(source="office.slug")
     name = serializers.CharField(source="office.name")
     description = serializers.CharField(source="office.description")
-    status = serializers.ChoiceField(choices=["open", "busy", "closed"])
+    status = serializers.ChoiceField(
+        choices=["open", "busy", "closed"],
+        help_text="open: someone is free for video (or the office offers no video and its "
+        "hours say open); busy: open, nobody free - all in sessions, or nobody serving video "
+        "now (see availability); closed",
+    )
+    availability = serializers.ChoiceField(
+        choices=["free", "all_busy", "nobody_serving", "no_video", "closed"],
+        help_text="what status means right now: free (someone is free for video), all_busy "
+        "(everyone serving video is in a session), nobody_serving (open, but nobody serves "
+        "video now), no_video (the office offers no video consultations), closed",
+    )
     video_enabled = serializers.BooleanField(source="office.video_enabled")
     waiting_count = serializers.IntegerField()
     waiting_room_capacity = serializers.IntegerField(source="office.waiting_room_capacity")
-    estimated_wait_minutes = serializers.IntegerField(allow_null=True)
+    waiting_room_full = serializers.BooleanField(
+        help_text="nobody can draw a number now: book an appointment instead"
+    )
+    estimated_wait_minutes = serializers.IntegerField(
+        allow_null=True,
+        help_text="for someone joining now; null when there is no estimate (closed, no "
+        "video, nobody serving, waiting room full); 0 only when someone takes them at once",
+    )
     next_opening = serializers.DateTimeField(allow_null=True)
     open_until = serializers.DateTimeField(allow_null=True)
 

@@ -15,24 +15,14 @@ from django.utils.translation import gettext as _
 from rest_framework import status
 
 from offices import error_codes
-from offices.cache import invalidate_statuses
+from offices.cache import invalidates_office_config, office_config_changed
 from offices.models import Closure, LocalHoliday, Mode, Office, OpeningWindow, Service, StaffMember
 from platform_core.audit import audit, diff
 from platform_core.errors import ApiError
 from platform_core.models import User
 
-
-def invalidates_statuses(fn):
-    """After a successful write, citizens see the new status at once (not after the TTL)."""
-    import functools
-
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        result = fn(*args, **kwargs)
-        transaction.on_commit(invalidate_statuses)
-        return result
-
-    return wrapper
+# After a successful write, nothing cached from the old configuration is used (offices.cache).
+invalidates_statuses = invalidates_office_config
 
 
 # The office fields an admin may set, in the order the API shows them.
@@ -475,7 +465,11 @@ def presence_set(
     now: datetime | None = None,
 ) -> StaffMember:
     """Set an official's presence and mode; also counts as a heartbeat."""
+    from offices.selectors import presence_cutoff
+
     now = now or timezone.now()
+    # A heartbeat after a quiet spell brings a stale presence back to life: that counts too.
+    revived = member.last_seen_at is None or member.last_seen_at < presence_cutoff(now)
     fields = {"last_seen_at": now}
     if presence is not None and presence != member.presence:
         fields["presence"] = presence
@@ -483,8 +477,8 @@ def presence_set(
     if mode is not None:
         fields["mode"] = mode
     StaffMember.objects.filter(pk=member.pk).update(**fields)
-    if "presence" in fields or "mode" in fields:
-        transaction.on_commit(invalidate_statuses)
+    if "presence" in fields or "mode" in fields or revived:
+        office_config_changed()
     for key, value in fields.items():
         setattr(member, key, value)
     return member
@@ -495,8 +489,11 @@ def presence_expire_stale(*, now: datetime | None = None) -> int:
     from offices.selectors import presence_cutoff
 
     now = now or timezone.now()
-    return (
+    expired = (
         StaffMember.objects.exclude(presence=StaffMember.Presence.AWAY)
         .filter(last_seen_at__lt=presence_cutoff(now))
         .update(presence=StaffMember.Presence.AWAY, presence_changed_at=now)
     )
+    if expired:
+        office_config_changed()
+    return expired

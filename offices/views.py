@@ -44,11 +44,6 @@ def office_detail(request: HttpRequest, slug: str) -> HttpResponse:
     closures = [c for c in office.closures.all() if c.end_date >= today]
     year_ahead = add_years(today, 1)
     upcoming_holidays = sorted(d for d in found.calendar.holidays if today <= d <= year_ahead)[:5]
-    can_join = (
-        found.status != "closed"
-        and office.video_enabled
-        and found.waiting_count < office.waiting_room_capacity
-    )
     return render(
         request,
         "offices/detail.html",
@@ -59,7 +54,7 @@ def office_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "closures": closures,
             "services": [s for s in office.services.all() if s.is_active],
             "holidays": [(d, holiday_name(request.tenant.state, d)) for d in upcoming_holidays],
-            "can_join": can_join,
-            "room_full": found.status != "closed" and office.video_enabled and not can_join,
+            "can_join": found.can_join,
+            "room_full": found.status != "closed" and found.waiting_room_full,
         },
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from offices.cache import OfficeConfigAdminMixin
 from platform_core.audit import audit
 from platform_core.models import AuditLog, User
 
@@ -55,7 +56,8 @@ class AuditLogAdmin(admin.ModelAdmin):
 
 
 @admin.register(User)
-class UserAdmin(AuditedAdmin):
+class UserAdmin(OfficeConfigAdminMixin, AuditedAdmin):
+    # Deactivating an official or changing a role changes who serves an office.
     list_display = ["email", "full_name", "role", "is_active"]
     list_filter = ["role", "is_active"]
     search_fields = ["email", "full_name"]

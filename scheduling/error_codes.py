@@ -17,5 +17,12 @@ INVALID_TRANSITION = "invalid_transition"
 APPOINTMENT_DUE = "appointment_due"
 UNKNOWN_OFFICE = "unknown_office"
 SAME_OFFICE = "same_office"
+# The citizen has joined the video: no no-show, no new call of them.
+CITIZEN_JOINED = "citizen_joined"
+# The official already has a call (called, joined or in session): finish it first.
+CALL_IN_PROGRESS = "call_in_progress"
+# Forwarding: the other office must be able to take the citizen now.
+TARGET_OFFICE_CLOSED = "target_office_closed"
+TARGET_VIDEO_NOT_OFFERED = "target_video_not_offered"
 # Provider failures keep the provider's own code (e.g. webex_unavailable); this is the fallback.
 VIDEO_UNAVAILABLE = "video_unavailable"

@@ -72,6 +72,7 @@ def staff_ticket_data(ticket: Ticket, *, now=None) -> dict:
         "id": ticket.pk,
         "number": ticket.number,
         "status": ticket.status,
+        "phase": selectors.call_phase(ticket),
         "office": ticket.office.slug,
         "service": (
             {"slug": ticket.service.slug, "name": ticket.service.name}
@@ -98,6 +99,11 @@ STAFF_TICKET = inline_serializer(
         "id": serializers.IntegerField(),
         "number": serializers.CharField(),
         "status": serializers.CharField(),
+        "phase": serializers.ChoiceField(
+            choices=[*Ticket.Status.values, selectors.JOINED],
+            help_text="the status, except `joined` for a called citizen who has opened the "
+            "video; it decides which actions are allowed",
+        ),
         "office": serializers.CharField(),
         "service": serializers.DictField(allow_null=True),
         "name": serializers.CharField(),
@@ -232,6 +238,10 @@ class StaffOfficeQueueApi(APIView):
                     "office": serializers.CharField(),
                     "waiting": STAFF_TICKET,
                     "active": STAFF_TICKET,
+                    "mine": STAFF_TICKET,
+                    "call_in_progress": serializers.BooleanField(
+                        help_text="the official has a call that is not over: no call-next"
+                    ),
                     "appointment_due": serializers.DateTimeField(allow_null=True),
                     "presence": serializers.CharField(),
                     "mode": serializers.CharField(),
@@ -250,11 +260,12 @@ class StaffOfficeQueueApi(APIView):
                 error_codes.NOT_STAFF_OF_OFFICE,
                 status.HTTP_403_FORBIDDEN,
             )
-        due = None
+        due, mine = None, []
         if member is not None:
             services.member_heartbeat(member=member)
             appointment = selectors.appointment_due(member=member)
             due = _iso(appointment.start) if appointment else None
+            mine = selectors.member_active_tickets(member=member)
         queue = selectors.office_queue(office=office)
         now = timezone.now()
         return Response(
@@ -262,6 +273,8 @@ class StaffOfficeQueueApi(APIView):
                 "office": office.slug,
                 "waiting": [staff_ticket_data(t, now=now) for t in queue["waiting"]],
                 "active": [staff_ticket_data(t, now=now) for t in queue["active"]],
+                "mine": [staff_ticket_data(t, now=now) for t in mine],
+                "call_in_progress": bool(mine),
                 "appointment_due": due,
                 "presence": member.presence if member else None,
                 "mode": member.mode if member else None,
@@ -278,7 +291,7 @@ class CallNextApi(APIView):
             200: TICKET_RESPONSE,
             204: OpenApiResponse(description="nobody waits"),
             403: ERROR,
-            409: OpenApiResponse(ERROR, description="appointment_due"),
+            409: OpenApiResponse(ERROR, description="call_in_progress or appointment_due"),
             503: OpenApiResponse(
                 ERROR,
                 description="the video provider failed; code is the "
@@ -315,7 +328,17 @@ class _TicketActionApi(APIView):
         raise NotImplementedError
 
     @extend_schema(
-        request=None, responses={200: TICKET_RESPONSE, 403: ERROR, 404: ERROR, 409: ERROR}
+        request=None,
+        responses={
+            200: TICKET_RESPONSE,
+            403: ERROR,
+            404: ERROR,
+            409: OpenApiResponse(
+                ERROR,
+                description="invalid_transition; citizen_joined (no no-show, no new call "
+                "once the citizen has joined the video); call_in_progress (call again)",
+            ),
+        },
     )
     def post(self, request, pk: int):
         body = self.act(request, self._ticket(pk))
@@ -354,7 +377,17 @@ class TransferSerializer(serializers.Serializer):
 class TicketTransferApi(_TicketActionApi):
     @extend_schema(
         request=TransferSerializer,
-        responses={200: TICKET_RESPONSE, 400: ERROR, 403: ERROR, 404: ERROR, 409: ERROR},
+        responses={
+            200: TICKET_RESPONSE,
+            400: ERROR,
+            403: ERROR,
+            404: ERROR,
+            409: OpenApiResponse(
+                ERROR,
+                description="target_office_closed or target_video_not_offered (the other "
+                "office cannot take the citizen now), invalid_transition",
+            ),
+        },
     )
     def post(self, request, pk: int):
         return super().post(request, pk)

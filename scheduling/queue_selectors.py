@@ -9,8 +9,11 @@ of one municipality never meets office 3 of another). Every write to an office's
 deletes its order (right away and again after commit), so a citizen's position normally moves
 on the very next poll; the order's short lifetime (`QUEUE_SNAPSHOT_SECONDS`, default 1 s)
 bounds staleness when the cache is per process (no shared Redis) or when a reader re-filled
-it from data read just before a commit. A status request then costs one indexed query (the
-ticket by its token hash) plus one cache read.
+it from data read just before a commit. The office's facts (status, calendar, estimate
+inputs) are derived from its configuration and belong to offices.cache's configuration
+generation: any configuration write (hours, closures, holidays, capacity, video, services,
+staff, presence) makes them unusable at once. A status request then costs one indexed query
+(the ticket by its token hash) plus one cache read.
 """
 
 from __future__ import annotations
@@ -26,17 +29,28 @@ from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
+from offices import cache as config_cache
 from offices.models import Office, Service, StaffMember
 from scheduling import slot_engine
 from scheduling.models import Appointment, Ticket, hash_secret
-from scheduling.wait_estimate import estimate_wait_minutes
+from scheduling.wait_estimate import WaitInputs, office_wait_minutes
 from tenants.models import Municipality
 
-HISTORY_DAYS = 7
-HISTORY_SAMPLES = 20
 MAX_TOKEN_LENGTH = 100
 ACTIVE = (Ticket.Status.WAITING, Ticket.Status.CALLED, Ticket.Status.IN_SESSION)
 FINAL = (Ticket.Status.DONE, Ticket.Status.LEFT, Ticket.Status.EXPIRED, Ticket.Status.NO_SHOW)
+# A called citizen who has opened the video: no longer a possible no-show, ready to be served.
+JOINED = "joined"
+
+
+def call_phase(ticket: Ticket) -> str:
+    """Where a ticket really is: its status, except that a called ticket whose citizen has
+    joined the video is `joined`. The console's buttons and the services' transition rules
+    both follow it (called: start, call again, no-show; joined: start, done; in session:
+    done)."""
+    if ticket.status == Ticket.Status.CALLED and ticket.joined_at is not None:
+        return JOINED
+    return ticket.status
 
 
 # --- the municipality and its local time ---------------------------------------------------
@@ -89,12 +103,14 @@ def join_path(token: str) -> str:
 
 # --- the per-office snapshot ----------------------------------------------------------------
 #
-# Two cache entries per office, read together (one round trip):
+# Two cache entries per office, read together with the configuration generation (one round
+# trip):
 # * the *order* - ids of the waiting tickets, oldest first: one index scan to build, deleted
 #   on every write to the queue, lives QUEUE_SNAPSHOT_SECONDS;
-# * the *facts* - office status, officials serving video, recent session lengths: several
-#   queries and a holiday calendar to build, not touched by queue writes (an estimate a few
-#   seconds old is fine), lives FACTS_SECONDS.
+# * the *facts* - office status, calendar, the estimate's inputs: several queries and a
+#   holiday calendar to build, not touched by queue writes (an estimate a few seconds old is
+#   fine), unusable after any configuration write (offices.cache), lives FACTS_SECONDS at most
+#   (presence goes stale and hours begin and end without any write).
 
 FACTS_SECONDS = 10
 
@@ -104,11 +120,9 @@ class OfficeFacts:
     office_slug: str
     office_name: str
     office_status: str  # open, busy or closed (offices.selectors)
+    video_enabled: bool
     open_until: datetime | None
-    history: tuple[float, ...]
-    serving_officials: int
-    free_officials: int
-    default_minutes: float
+    wait_inputs: WaitInputs | None  # None while closed or without video
     calendar: slot_engine.OfficeCalendar  # hours, closures, holidays: "open at t?"
 
     def is_open_at(self, moment: datetime) -> bool:
@@ -137,24 +151,9 @@ class QueueSnapshot:
         return self.positions.get(ticket_id)
 
     def estimate(self, people_ahead: int) -> int | None:
-        """Minutes until the citizen with `people_ahead` people before them is called.
-
-        The wait depends on how fast the sessions *ahead* end, so the office's typical
-        session length is used (recent finished sessions of this office, pulled towards the
-        average configured length of its video services while there is little history),
-        divided among the officials serving video now; officials idle right now take the
-        first citizens at once. None while nobody serves video (unknown, not infinite) or
-        the office is closed. See scheduling/wait_estimate.py for the model."""
-        facts = self.facts
-        if facts.office_status == "closed":
-            return None
-        return estimate_wait_minutes(
-            list(facts.history),
-            officials_serving=facts.serving_officials,
-            people_ahead=people_ahead,
-            default_minutes=facts.default_minutes,
-            officials_free=min(facts.free_officials, facts.serving_officials),
-        )
+        """Minutes until the citizen with `people_ahead` people before them is called: the
+        same rule and inputs as the office list and page (scheduling/wait_estimate.py)."""
+        return office_wait_minutes(self.facts.wait_inputs, people_ahead)
 
 
 def _order_key(office_id: int) -> str:
@@ -169,47 +168,26 @@ def queue_snapshot_invalidate(office_id: int) -> None:
     cache.delete(_order_key(office_id))
 
 
-def _history(office_id: int, now: datetime) -> tuple[float, ...]:
-    """Minutes of this office's latest finished sessions, oldest first."""
-    rows = (
-        Ticket.objects.filter(
-            office_id=office_id,
-            status=Ticket.Status.DONE,
-            started_at__isnull=False,
-            finished_at__gte=now - timedelta(days=HISTORY_DAYS),
-        )
-        .order_by("-finished_at")
-        .values_list("started_at", "finished_at")[:HISTORY_SAMPLES]
-    )
-    return tuple(reversed([(end - start).total_seconds() / 60 for start, end in rows]))
-
-
-def _default_minutes(office: Office) -> float:
-    video = [s.duration_minutes for s in office.services.all() if s.is_active and s.offers_video]
-    if video:
-        return sum(video) / len(video)
-    return float(settings.QUEUE_DEFAULT_SESSION_MINUTES)
-
-
 def _build_facts(office_id: int, now: datetime) -> OfficeFacts | None:
     from offices.selectors import office_status_get
 
     slug = Office.objects.filter(pk=office_id).values_list("slug", flat=True).first()
     if slug is None:
         return None
-    # Status, presence counts and calendar come from the offices app, as on the office page.
-    found = office_status_get(tenant=current_municipality(), slug=slug, now=now, with_services=True)
+    # Status, presence counts, calendar and estimate inputs come from the offices app, as on
+    # the office list and page.
+    found = office_status_get(
+        tenant=current_municipality(), slug=slug, now=now, with_services=False
+    )
     if found is None:
         return None
     return OfficeFacts(
         office_slug=found.office.slug,
         office_name=found.office.name,
         office_status=found.status,
+        video_enabled=found.office.video_enabled,
         open_until=found.open_until,
-        history=_history(office_id, now),
-        serving_officials=found.serving_officials,
-        free_officials=found.free_officials,
-        default_minutes=_default_minutes(found.office),
+        wait_inputs=found.wait_inputs,
         calendar=found.calendar,
     )
 
@@ -224,17 +202,20 @@ def _build_order(office_id: int) -> dict[int, int]:
     return {ticket_id: index for index, ticket_id in enumerate(ids)}
 
 
-def _facts(office_id: int, facts: OfficeFacts | None, now: datetime | None) -> OfficeFacts | None:
+def _facts(office_id: int, entry, generation: str, now: datetime | None) -> OfficeFacts | None:
+    facts = config_cache.current(entry, generation)
     if facts is None:
         facts = _build_facts(office_id, now or timezone.now())
         if facts is not None:
-            cache.set(_facts_key(office_id), facts, FACTS_SECONDS)
+            config_cache.store(_facts_key(office_id), facts, generation, FACTS_SECONDS)
     return facts
 
 
 def office_facts(*, office_id: int, now: datetime | None = None) -> OfficeFacts | None:
-    """The office's status, calendar and estimate inputs (cached for FACTS_SECONDS)."""
-    return _facts(office_id, cache.get(_facts_key(office_id)), now)
+    """The office's status, calendar and estimate inputs (cached; see above)."""
+    key = _facts_key(office_id)
+    found, generation = config_cache.read([key])
+    return _facts(office_id, found.get(key), generation, now)
 
 
 def queue_snapshot(
@@ -243,8 +224,8 @@ def queue_snapshot(
     """The office's waiting line and estimate inputs, from the cache where possible
     (`fresh` rebuilds the line)."""
     order_key, facts_key = _order_key(office_id), _facts_key(office_id)
-    cached = cache.get_many([order_key, facts_key])
-    facts = _facts(office_id, cached.get(facts_key), now)
+    cached, generation = config_cache.read([order_key, facts_key])
+    facts = _facts(office_id, cached.get(facts_key), generation, now)
     if facts is None:
         return None
     order = None if fresh else cached.get(order_key)
@@ -409,7 +390,7 @@ def member_active_tickets(*, member: StaffMember) -> list[Ticket]:
         Ticket.objects.filter(
             official=member, status__in=[Ticket.Status.CALLED, Ticket.Status.IN_SESSION]
         )
-        .select_related("office", "service")
+        .select_related("office", "service", "official__user")
         .order_by("called_at")
     )
     sessions = {
@@ -421,7 +402,18 @@ def member_active_tickets(*, member: StaffMember) -> list[Ticket]:
     for ticket in tickets:
         session = sessions.get(ticket.pk)
         ticket.host_url = session.host_url if session else ""
+        ticket.phase = call_phase(ticket)
     return tickets
+
+
+def member_has_call(*, member: StaffMember, exclude_ticket_id: int | None = None) -> bool:
+    """Whether the official is busy with a call (called, joined or in session)."""
+    qs = Ticket.objects.filter(
+        official=member, status__in=[Ticket.Status.CALLED, Ticket.Status.IN_SESSION]
+    )
+    if exclude_ticket_id is not None:
+        qs = qs.exclude(pk=exclude_ticket_id)
+    return qs.exists()
 
 
 def recent_no_shows(*, member: StaffMember, now: datetime | None = None) -> list[Ticket]:

@@ -6,9 +6,16 @@ Lifecycle of a ticket (each transition stamps its moment; the final states stamp
     waiting --call--> called --start--> in_session --complete--> done
        |                |  \\--no-show (timer or official)--> no_show --recall--> called
        |                |--recall--> called (announced again, timer restarts)
+       |                |--citizen opens the video--> "joined" (still `called`, joined_at set)
+       |                |      joined --start--> in_session;  joined --complete--> done
        |--leave-->left  |--leave--> left
        |--closing--> expired
     waiting / called / in_session --transfer--> waiting (in another office, new number)
+
+Once the citizen has joined, nobody marks them a no-show or calls them again (409
+`citizen_joined`); an official with a call (called, joined or in session) calls nobody else
+before it is over (409 `call_in_progress`); a transfer goes only to an office that is open
+and offers video now (409 `target_office_closed` / `target_video_not_offered`).
 
 Concurrency is the database's job: the number comes from one upsert of the office's
 TicketCounter row (`... SET last = last + 1 RETURNING last`), which also serialises the
@@ -41,11 +48,14 @@ from platform_core.models import User
 from scheduling import error_codes
 from scheduling.models import Ticket, TicketCounter, hash_secret
 from scheduling.queue_selectors import (
+    JOINED,
     appointment_due,
     booking_url,
+    call_phase,
     current_municipality,
     local_day,
     local_tz,
+    member_has_call,
     office_facts,
     queue_snapshot_invalidate,
     servable_filter,
@@ -140,14 +150,45 @@ def _locked(ticket: Ticket) -> Ticket:
 
 
 def _require(ticket: Ticket, allowed: tuple[str, ...], action: str) -> None:
-    if ticket.status not in allowed:
+    """The ticket's phase (queue_selectors.call_phase: its status, or `joined`) must be one
+    of `allowed`. A joined citizen refused where a merely called one would be allowed gets
+    its own code: the official may not have seen yet that the citizen is there."""
+    phase = call_phase(ticket)
+    if phase in allowed:
+        return
+    if phase == JOINED and S.CALLED in allowed:
         raise ApiError(
-            _("Ticket %(number)s is “%(status)s”; this is not possible now.")
-            % {"number": ticket.number, "status": Ticket.Status(ticket.status).label},
-            error_codes.INVALID_TRANSITION,
+            _(
+                "%(number)s has already joined the video call: a no-show or a new call is no "
+                "longer possible."
+            )
+            % {"number": ticket.number},
+            error_codes.CITIZEN_JOINED,
             http.HTTP_409_CONFLICT,
-            extra={"status": ticket.status},
+            extra={"status": ticket.status, "phase": phase},
         )
+    raise ApiError(
+        _("Ticket %(number)s is “%(status)s”; this is not possible now.")
+        % {"number": ticket.number, "status": Ticket.Status(ticket.status).label},
+        error_codes.INVALID_TRANSITION,
+        http.HTTP_409_CONFLICT,
+        extra={"status": ticket.status, "phase": phase},
+    )
+
+
+def _require_no_other_call(member: StaffMember, *, ticket_id: int | None = None) -> None:
+    """An official serves one citizen at a time. The caller holds the official's row lock
+    (`_lock_member`), so two clicks of one official cannot both pass."""
+    if member_has_call(member=member, exclude_ticket_id=ticket_id):
+        raise ApiError(
+            _("Please finish your current call first."),
+            error_codes.CALL_IN_PROGRESS,
+            http.HTTP_409_CONFLICT,
+        )
+
+
+def _lock_member(member: StaffMember) -> None:
+    StaffMember.objects.select_for_update().filter(pk=member.pk).first()
 
 
 def _member_of_user(user: User | None) -> StaffMember | None:
@@ -354,7 +395,7 @@ def ticket_leave(*, ticket: Ticket, now: datetime | None = None) -> Ticket:
     ticket = _locked(ticket)
     if ticket.status == S.LEFT:
         return ticket  # leaving twice is harmless
-    _require(ticket, (S.WAITING, S.CALLED), "leave")
+    _require(ticket, (S.WAITING, S.CALLED, JOINED), "leave")
     before, official_id = ticket.status, ticket.official_id
     ticket.status, ticket.finished_at = S.LEFT, now
     ticket.save(update_fields=["status", "finished_at"])
@@ -397,6 +438,8 @@ def _claim_next(*, member: StaffMember, office: Office, now: datetime) -> Ticket
     finding it taken); PostgreSQL re-checks `status = waiting` on the locked row, so a ticket
     claimed and committed meanwhile is never returned twice."""
     with transaction.atomic():
+        _lock_member(member)
+        _require_no_other_call(member)
         ticket = (
             Ticket.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(office=office, status=S.WAITING)
@@ -460,7 +503,8 @@ def ticket_call_next(
     """Call the oldest waiting ticket of `office` the official may serve (no service named,
     or one of theirs) and open its video session. None when nobody waits.
 
-    409 `appointment_due` while an appointment of the official is due within
+    409 `call_in_progress` while the official has a call that is not over; 409
+    `appointment_due` while an appointment of the official is due within
     QUEUE_APPOINTMENT_GUARD_MINUTES; 503 with the provider's code when the video session
     cannot be opened (the ticket keeps its place)."""
     now = now or timezone.now()
@@ -507,8 +551,10 @@ def ticket_recall(*, ticket: Ticket, acting_user: User, now: datetime | None = N
     now = now or timezone.now()
     member = require_member_of_office(acting_user, ticket.office_id)
     with transaction.atomic():
+        _lock_member(member)
         ticket = _locked(ticket)
         _require(ticket, (S.CALLED, S.NO_SHOW), "call again")
+        _require_no_other_call(member, ticket_id=ticket.pk)
         before = ticket.status
         undo = {
             "status": before,
@@ -552,7 +598,7 @@ def ticket_start(
     ticket = _locked(ticket)
     if ticket.status == S.IN_SESSION:
         return ticket  # the official's click and the provider's webhook may both arrive
-    _require(ticket, (S.CALLED,), "start")
+    _require(ticket, (S.CALLED, JOINED), "start")
     ticket.status, ticket.started_at = S.IN_SESSION, now
     ticket.joined_at = ticket.joined_at or now
     ticket.save(update_fields=["status", "started_at", "joined_at"])
@@ -568,16 +614,22 @@ def ticket_start(
 def ticket_complete(
     *, ticket: Ticket, acting_user: User | None = None, now: datetime | None = None
 ) -> Ticket:
-    """The conversation is over: in_session -> done; the video session ends after commit and
-    its length feeds the waiting-time estimate."""
+    """The conversation is over: in_session (or called and joined: the citizen is in the
+    video, the official never pressed "start") -> done; the video session ends after commit
+    and its length (from the start, or from the citizen joining) feeds the waiting-time
+    estimate."""
     now = now or timezone.now()
     require_member_of_office(acting_user, ticket.office_id)
     ticket = _locked(ticket)
     if ticket.status == S.DONE:
         return ticket
-    _require(ticket, (S.IN_SESSION,), "complete")
+    _require(ticket, (S.IN_SESSION, JOINED), "complete")
+    before = ticket.status
+    if ticket.started_at is None:
+        ticket.started_at = ticket.joined_at
+        ticket.save(update_fields=["started_at"])
     return _finish(
-        ticket, S.DONE, before=S.IN_SESSION, action="complete", acting_user=acting_user, now=now
+        ticket, S.DONE, before=before, action="complete", acting_user=acting_user, now=now
     )
 
 
@@ -585,7 +637,8 @@ def ticket_complete(
 def ticket_no_show(
     *, ticket: Ticket, acting_user: User | None = None, now: datetime | None = None
 ) -> Ticket:
-    """The called citizen did not come: called -> no_show. The official may call the next."""
+    """The called citizen did not come: called -> no_show. The official may call the next.
+    Refused (409 `citizen_joined`) once the citizen has joined the video."""
     now = now or timezone.now()
     require_member_of_office(acting_user, ticket.office_id)
     ticket = _locked(ticket)
@@ -602,13 +655,18 @@ def ticket_transfer(
     """Hand the citizen on to another office: the ticket waits there under a new number of
     that office, keeping its original place in time (it has waited already), and any video
     session ends. A service of the old office does not exist in the new one and is dropped.
-    Officials of the *source* office may transfer; the target's capacity does not apply."""
+    Officials of the *source* office may transfer; the target's capacity does not apply.
+
+    The target must be able to take the citizen now: 409 `target_video_not_offered` for an
+    office without video consultations, 409 `target_office_closed` for one that is closed
+    (hours, closure, holiday) - its waiting tickets would expire at once."""
     now = now or timezone.now()
     require_member_of_office(acting_user, ticket.office_id)
     ticket = _locked(ticket)
     if to_office.pk == ticket.office_id:
         raise ApiError(_("The ticket is already in this office."), error_codes.SAME_OFFICE)
-    _require(ticket, (S.WAITING, S.CALLED, S.IN_SESSION), "transfer")
+    _require(ticket, (S.WAITING, S.CALLED, JOINED, S.IN_SESSION), "transfer")
+    _require_takes_transfers(to_office, now)
     before, from_office, old_number = ticket.status, ticket.office, ticket.number
     official_id = ticket.official_id
     day = local_day(now)
@@ -645,6 +703,23 @@ def ticket_transfer(
     _invalidate(from_office.pk)
     _invalidate(to_office.pk)
     return ticket
+
+
+def _require_takes_transfers(office: Office, now: datetime) -> None:
+    facts = office_facts(office_id=office.pk, now=now)
+    if not office.video_enabled or (facts is not None and not facts.video_enabled):
+        raise ApiError(
+            _("%(office)s offers no video consultations; the citizen cannot wait there.")
+            % {"office": office.name},
+            error_codes.TARGET_VIDEO_NOT_OFFERED,
+            http.HTTP_409_CONFLICT,
+        )
+    if facts is None or not facts.is_open_at(now):
+        raise ApiError(
+            _("%(office)s is closed now; the citizen cannot wait there.") % {"office": office.name},
+            error_codes.TARGET_OFFICE_CLOSED,
+            http.HTTP_409_CONFLICT,
+        )
 
 
 # --- housekeeping (Celery, every minute in every municipality) -----------------------------

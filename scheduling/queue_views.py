@@ -238,6 +238,22 @@ def _api_error_message(request: HttpRequest, exc: ApiError) -> None:
         error_codes.NOT_STAFF_OF_OFFICE: _("Sie gehören nicht zu diesem Amt."),
         error_codes.NOT_AN_OFFICIAL: _("Dieses Konto ist keinem Amt zugeordnet."),
         error_codes.INVALID_TRANSITION: _("Das geht in diesem Zustand nicht (mehr)."),
+        error_codes.CITIZEN_JOINED: _(
+            "Die Person ist dem Videogespräch schon beigetreten – beenden Sie das Gespräch "
+            "mit „Erledigt“."
+        ),
+        error_codes.CALL_IN_PROGRESS: _(
+            "Bitte schließen Sie zuerst Ihr laufendes Gespräch ab, bevor Sie die nächste "
+            "Person aufrufen."
+        ),
+        error_codes.TARGET_OFFICE_CLOSED: _(
+            "Das gewählte Amt ist gerade geschlossen. Die Person kann dort nicht warten – "
+            "bitte wählen Sie ein geöffnetes Amt oder bieten Sie einen Termin an."
+        ),
+        error_codes.TARGET_VIDEO_NOT_OFFERED: _(
+            "Das gewählte Amt bietet keine Videogespräche an. Die Person kann dort nicht "
+            "warten – bitte bieten Sie einen Termin an."
+        ),
     }
     if exc.status_code == 503:
         messages.error(
@@ -251,6 +267,19 @@ def _api_error_message(request: HttpRequest, exc: ApiError) -> None:
         )
         return
     messages.error(request, texts.get(exc.code, str(exc.detail)))
+
+
+def _transfer_targets(request: HttpRequest, mine: list[Ticket]) -> list[tuple[object, bool]]:
+    """Every office with whether it can take a forwarded citizen now (open, with video); the
+    console offers the others disabled, and the service refuses them anyway."""
+    if not mine:
+        return []
+    from offices.selectors import office_statuses
+
+    return [
+        (s.office, s.waiting_room_open)
+        for s in office_statuses(tenant=request.tenant, now=timezone.now())
+    ]
 
 
 @_staff_only
@@ -271,8 +300,11 @@ def staff_console(request: HttpRequest) -> HttpResponse:
     }
     if member is not None:
         services.member_heartbeat(member=member, now=now)
+        mine = selectors.member_active_tickets(member=member)
         context.update(
-            mine=selectors.member_active_tickets(member=member),
+            mine=mine,
+            call_in_progress=bool(mine),
+            transfer_targets=_transfer_targets(request, mine),
             no_shows=selectors.recent_no_shows(member=member, now=now),
             plan=[
                 (e, _(STATUS_LABELS.get(e.status, e.status)))
@@ -286,7 +318,6 @@ def staff_console(request: HttpRequest) -> HttpResponse:
         context["can_act"] = member is not None and office.pk in context.get(
             "member_office_ids", set()
         )
-        context["other_offices"] = list(Office.objects.exclude(pk=office.pk))
     response = render(request, "staff/console.html", context)
     response["Cache-Control"] = "no-store"
     return response

@@ -29,6 +29,15 @@ Model
    citizen called earlier than announced is happier than one kept waiting longer.
 
 3. The result is rounded **up** to whole minutes, so any real wait shows as >= 1.
+
+One rule for every page
+-----------------------
+:func:`office_wait_minutes` is the only estimate citizens see: the office list, the office
+page and its API estimate for someone who joins now (``people_ahead`` = everyone waiting),
+the ticket API and the ticket page for a citizen in the line (``people_ahead`` = their
+place). Its inputs (:class:`WaitInputs`) come from one selector
+(``offices.selectors.office_statuses``, also behind the waiting room's cached office facts),
+so two pages showing the same situation show the same minutes.
 """
 
 from __future__ import annotations
@@ -103,6 +112,39 @@ def estimate_wait_minutes(
     session_ends_needed = people_ahead + 1 - free
     minutes = session_ends_needed * typical_duration(history, default_minutes, config)
     return _ceil_minutes(minutes / officials_serving)
+
+
+@dataclass(frozen=True)
+class WaitInputs:
+    """What an open office's waiting time depends on right now.
+
+    ``history``: minutes of its latest finished video sessions, oldest first.
+    ``serving`` / ``free``: officials serving video now / of them idle now.
+    ``default_minutes``: the average configured length of its active video services (or the
+    platform default when it has none)."""
+
+    history: tuple[float, ...]
+    serving: int
+    free: int
+    default_minutes: float
+
+
+def office_wait_minutes(inputs: WaitInputs | None, people_ahead: int) -> int | None:
+    """Minutes until a citizen with ``people_ahead`` people before them is called.
+
+    None (unknown, shown as "no estimate", never as 0) when there is nothing to estimate:
+    ``inputs`` is None for an office that is closed or offers no video, and nobody serving
+    video now makes the wait unknown. 0 only when an idle official takes the citizen at
+    once."""
+    if inputs is None:
+        return None
+    return estimate_wait_minutes(
+        inputs.history,
+        officials_serving=inputs.serving,
+        people_ahead=people_ahead,
+        default_minutes=inputs.default_minutes,
+        officials_free=min(inputs.free, inputs.serving),
+    )
 
 
 def _usable_samples(history: Sequence[float], max_samples: int) -> list[float]:

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from offices.cache import office_config_changed
 from offices.models import Office, StaffMember
 from platform_core.models import User
 from platform_core.services import user_create
@@ -53,4 +54,5 @@ def staff_account_create(
     if offices:
         member.offices.set(offices)
         member.services.set([s for o in offices for s in o.services.all()])
+    office_config_changed()
     return user

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -79,6 +79,27 @@ def _provider_error(exc: VideoProviderError) -> dict:
     return {"detail": exc.message, "code": exc.code, "tracking_id": exc.tracking_id}
 
 
+def _refused_by_provider(exc: VideoProviderError) -> ApiError:
+    """400 with the provider's message (CONTRACT.md §3), its code and Webex's trackingId."""
+    return ApiError(
+        exc.message,
+        exc.code,
+        400,
+        extra={"tracking_id": exc.tracking_id, "provider_message": exc.provider_message},
+    )
+
+
+PROVIDER_REFUSED = inline_serializer(
+    "VideoProviderRefused",
+    {
+        "detail": serializers.CharField(),
+        "code": serializers.CharField(help_text="e.g. webex_auth_failed, webex_unavailable"),
+        "tracking_id": serializers.CharField(allow_null=True),
+        "provider_message": serializers.CharField(help_text="the provider's own words"),
+    },
+)
+
+
 class VideoIntegrationApi(APIView):
     permission_classes = [IsMunicipalAdmin]
 
@@ -88,7 +109,15 @@ class VideoIntegrationApi(APIView):
         return Response(VideoIntegrationOutputSerializer(data).data)
 
     @extend_schema(
-        request=VideoIntegrationInputSerializer, responses=VideoIntegrationOutputSerializer
+        request=VideoIntegrationInputSerializer,
+        responses={
+            200: VideoIntegrationOutputSerializer,
+            400: OpenApiResponse(
+                PROVIDER_REFUSED,
+                description="invalid input (field errors), or the provider refused the new "
+                "credentials: nothing was saved, the previous provider stays live",
+            ),
+        },
     )
     def put(self, request):
         payload = VideoIntegrationInputSerializer(data=request.data)
@@ -99,6 +128,8 @@ class VideoIntegrationApi(APIView):
             )
         except DjangoValidationError as exc:
             raise drf_validation_error(exc) from exc
+        except VideoProviderError as exc:
+            raise _refused_by_provider(exc) from exc
         data = VideoIntegrationOutputSerializer(integration_data(integration)).data
         data["webhook_error"] = _provider_error(webhook_error) if webhook_error else None
         return Response(data)
@@ -110,17 +141,13 @@ class VideoIntegrationTestApi(APIView):
     @extend_schema(
         request=None,
         responses={
-            200: inline_serializer("VideoIntegrationTestOk", {"ok": serializers.BooleanField()})
+            200: inline_serializer("VideoIntegrationTestOk", {"ok": serializers.BooleanField()}),
+            400: PROVIDER_REFUSED,
         },
     )
     def post(self, request):
         try:
             services.video_integration_test(acting_user=request.user)
         except VideoProviderError as exc:
-            raise ApiError(
-                exc.message,
-                exc.code,
-                400,
-                extra={"tracking_id": exc.tracking_id, "provider_message": exc.provider_message},
-            ) from exc
+            raise _refused_by_provider(exc) from exc
         return Response({"ok": True})

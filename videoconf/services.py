@@ -7,6 +7,7 @@ created a meeting, and a meeting must not be created while citizens' rows are lo
 
 from __future__ import annotations
 
+import copy
 import importlib
 import importlib.util
 import logging
@@ -35,6 +36,7 @@ from videoconf.providers import (
     provider_for_session,
     room_path,
 )
+from videoconf.webex import TokenSet
 
 __all__ = [
     "VideoProviderError",
@@ -392,17 +394,14 @@ def _integration_locked() -> VideoIntegration:
     return VideoIntegration.objects.select_for_update().get(singleton=True)
 
 
-@transaction.atomic
-def video_integration_update(
-    *, acting_user: User | None, data: Mapping[str, Any]
-) -> VideoIntegration:
-    """Set the municipality's video provider and its credentials.
+def _integration_apply(integration: VideoIntegration, data: Mapping[str, Any]) -> dict[str, Any]:
+    """Apply `data` to `integration` in memory and return the audit changes (never a secret).
 
     Plain fields present in `data` are replaced. Secrets are write-only: an absent or empty
     secret keeps the stored one, a given one is stored encrypted. New credentials or another
     API base drop the stored access token (it belongs to the old app). Webex needs a client
     id, client secret and refresh token (or an access token); a webhook secret is generated
-    when none is given. The audit row names changed secrets, never their values."""
+    when none is given."""
     provider = data.get("provider") or VideoIntegration.Provider.BUILTIN
     if provider not in VideoIntegration.Provider.values:
         raise ValidationError(
@@ -410,7 +409,6 @@ def video_integration_update(
         )
     _validate_api_base(str(data.get("api_base") or ""))
 
-    integration = _integration_locked()
     changes: dict[str, Any] = {}
     if integration.provider != provider:
         changes["provider"] = [integration.provider, provider]
@@ -463,6 +461,28 @@ def video_integration_update(
         if not integration.has_secret("webhook_secret"):
             integration.set_secret("webhook_secret", secrets.token_urlsafe(32))
             changes["webhook_secret"] = _GENERATED
+    return changes
+
+
+# What decides whether Webex accepts us: a change of any of these is tested before it is saved.
+_GOES_LIVE = {"provider", "client_id", "client_secret", "refresh_token", "access_token", "api_base"}
+
+
+@transaction.atomic
+def video_integration_update(
+    *, acting_user: User | None, data: Mapping[str, Any], checked_tokens: TokenSet | None = None
+) -> VideoIntegration:
+    """Store the municipality's video provider and its credentials as given, without asking
+    the provider (video_integration_save tests them first). `checked_tokens`: the token set
+    Webex issued while the credentials were tested, stored with them. The audit row names
+    changed secrets, never their values."""
+    integration = _integration_locked()
+    changes = _integration_apply(integration, data)
+    if checked_tokens is not None:
+        integration.set_secret("access_token", checked_tokens.access_token)
+        integration.access_token_expires_at = checked_tokens.expires_at
+        integration.set_secret("refresh_token", checked_tokens.refresh_token)
+        integration.refresh_token_expires_at = checked_tokens.refresh_token_expires_at
     integration.save()
     if changes:
         audit(
@@ -472,6 +492,46 @@ def video_integration_update(
             changes=changes,
         )
     return integration
+
+
+def _audit_check(
+    acting_user: User | None,
+    integration: VideoIntegration | None,
+    provider_name: str,
+    error: VideoProviderError | None,
+    **extra: Any,
+) -> None:
+    changes: dict[str, Any] = {"ok": error is None, "provider": provider_name, **extra}
+    if error is not None:
+        changes.update(code=error.code, tracking_id=error.tracking_id)
+    audit(
+        acting_user=acting_user,
+        action="video_integration.test",
+        obj=integration,
+        object_type="videoconf.videointegration",
+        changes=changes,
+    )
+
+
+def _check_before_going_live(
+    *, acting_user: User | None, data: Mapping[str, Any]
+) -> TokenSet | None:
+    """Apply `data` to a copy of the stored integration and, when that would put new Webex
+    credentials (or Webex itself) live, test them at Webex first. Raises ValidationError for
+    incomplete input and VideoProviderError (audited) when Webex refuses; nothing is stored
+    here, so the previous provider and credentials stay in force."""
+    from videoconf.providers.webex import WebexProvider
+
+    stored = VideoIntegration.objects.first()
+    candidate = copy.copy(stored) if stored is not None else VideoIntegration()
+    changes = _integration_apply(candidate, data)
+    if candidate.provider != VideoIntegration.Provider.WEBEX or not _GOES_LIVE & set(changes):
+        return None
+    try:
+        return WebexProvider(candidate).check_new_credentials()
+    except VideoProviderError as exc:
+        _audit_check(acting_user, stored, "webex", exc, before_saving=True)
+        raise
 
 
 def video_integration_register_webhooks(*, acting_user: User | None = None) -> list[str]:
@@ -513,10 +573,19 @@ def _drop_webhooks(integration: VideoIntegration) -> None:
 def video_integration_save(
     *, acting_user: User | None, data: Mapping[str, Any]
 ) -> tuple[VideoIntegration, VideoProviderError | None]:
-    """Update the integration, then (committed, outside any lock) register its webhooks at
-    Webex, or remove them after a switch to the built-in provider. A Webex failure does not
-    undo the saved settings: it is returned so the admin sees it and can save again."""
-    integration = video_integration_update(acting_user=acting_user, data=data)
+    """Set the municipality's video provider and credentials, the way admins do (API, page).
+
+    New Webex credentials, and a switch to Webex, are tested at Webex before anything is
+    stored (token renewal, then `GET /people/me`, outside any transaction): when Webex
+    refuses, VideoProviderError with Webex's message is raised and the previous provider and
+    credentials stay live. Then the integration is updated and (committed, outside any lock)
+    its webhooks registered at Webex, or removed after a switch to the built-in provider. A
+    failing webhook registration does not undo the saved settings: it is returned so the
+    admin sees it and can save again."""
+    checked = _check_before_going_live(acting_user=acting_user, data=data)
+    integration = video_integration_update(
+        acting_user=acting_user, data=data, checked_tokens=checked
+    )
     webhook_error = None
     if integration.provider == VideoIntegration.Provider.WEBEX:
         try:
@@ -537,23 +606,6 @@ def video_integration_test(*, acting_user: User | None) -> None:
     try:
         provider.check_credentials()
     except VideoProviderError as exc:
-        audit(
-            acting_user=acting_user,
-            action="video_integration.test",
-            obj=integration,
-            object_type="videoconf.videointegration",
-            changes={
-                "ok": False,
-                "provider": provider.name,
-                "code": exc.code,
-                "tracking_id": exc.tracking_id,
-            },
-        )
+        _audit_check(acting_user, integration, provider.name, exc)
         raise
-    audit(
-        acting_user=acting_user,
-        action="video_integration.test",
-        obj=integration,
-        object_type="videoconf.videointegration",
-        changes={"ok": True, "provider": provider.name},
-    )
+    _audit_check(acting_user, integration, provider.name, None)

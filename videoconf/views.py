@@ -238,7 +238,7 @@ def integration_page(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     integration = selectors.video_integration_get()
     form = VideoIntegrationForm(initial=_integration_initial(integration))
-    test_result = None
+    test_result = save_refused = None
     if request.method == "POST" and request.POST.get("action") == "test":
         try:
             services.video_integration_test(acting_user=request.user)
@@ -261,6 +261,13 @@ def integration_page(request: HttpRequest) -> HttpResponse:
             except ValidationError as exc:
                 for field, errors in exc.message_dict.items():
                     form.add_error(field if field in form.fields else None, errors)
+            except VideoProviderError as exc:
+                # Nothing was saved: the previous provider and credentials stay live.
+                save_refused = {
+                    "message": exc.message,
+                    "code": exc.code,
+                    "tracking_id": exc.tracking_id,
+                }
             else:
                 messages.success(request, _("Die Einstellungen wurden gespeichert."))
                 if webhook_error is not None:
@@ -277,6 +284,7 @@ def integration_page(request: HttpRequest) -> HttpResponse:
             "form": form,
             "integration": integration,
             "test_result": test_result,
+            "save_refused": save_refused,
             "webex_fields": [
                 (
                     form[name],

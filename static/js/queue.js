@@ -3,6 +3,8 @@
 // polite live region), and announces the call: an alert region, the join button, the page
 // title and - unless switched off - a chime made with the Web Audio API (no audio file).
 // Without JavaScript the server-rendered page and its "refresh" link do the same, slower.
+// A ticket forwarded to another office (new number, new office - possibly between two polls,
+// right after a call) reloads the page, which then says so.
 (function () {
   "use strict";
   var root = document.getElementById("queue");
@@ -16,6 +18,26 @@
 
   var note = document.getElementById("live-note");
   if (note) { note.hidden = false; }
+
+  // --- forwarded to another office ----------------------------------------------------------
+  var MOVED_KEY = "vbb-queue-moved:" + api;
+  function rememberMove() {
+    try { window.sessionStorage.setItem(MOVED_KEY, root.dataset.number); } catch (e) { /* private mode */ }
+  }
+  (function showMove() {
+    var old = null;
+    try {
+      old = window.sessionStorage.getItem(MOVED_KEY);
+      window.sessionStorage.removeItem(MOVED_KEY);
+    } catch (e) { return; }
+    var moved = document.getElementById("moved-note");
+    if (!old || !moved || old === root.dataset.number) { return; }
+    moved.textContent = moved.dataset.text
+      .replace("{office}", moved.dataset.office)
+      .replace("{number}", root.dataset.number)
+      .replace("{old}", old);
+    moved.hidden = false;
+  })();
 
   // --- chime -------------------------------------------------------------------------------
   var controls = document.getElementById("chime-controls");
@@ -98,6 +120,12 @@
     if (chimeWanted()) { chime(); }
   }
   function render(data) {
+    if (data.number !== root.dataset.number || data.office !== root.dataset.office) {
+      // Forwarded: new number, new office, maybe no longer called. The server renders it all.
+      rememberMove();
+      window.location.reload();
+      return false;
+    }
     if (data.status === "waiting") {
       setField("position", data.position === null ? "–" : String(data.position));
       setField("people_ahead", data.people_ahead === null ? "–" : String(data.people_ahead));

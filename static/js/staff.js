@@ -1,7 +1,10 @@
 // Staff console: refreshes the office's waiting list every 5 s from
 // GET /api/staff/offices/<slug>/queue/ (which also keeps the official's presence fresh) and
-// announces newcomers in a polite live region. Everything else is plain forms that work
-// without JavaScript.
+// announces newcomers in a polite live region. It keeps the buttons of "my calls" in step with
+// each call's phase (called / joined / in session: the forms say in data-phases when they
+// apply) and offers "call next" only while the official has no call. A call that ended or
+// began elsewhere (webhook, another tab) reloads the page. Everything else is plain forms that
+// work without JavaScript; the server refuses what does not fit the phase anyway.
 (function () {
   "use strict";
   var section = document.getElementById("office-queue");
@@ -65,18 +68,41 @@
     known = next;
     if (count) { count.textContent = String(data.waiting.length); }
     if (fresh.length && live) { live.textContent = section.dataset.textNew + " " + fresh.join(", "); }
-    // Show when "my" called citizen has joined the video.
-    data.active.forEach(function (t) {
-      var item = document.querySelector('.mine [data-ticket="' + t.id + '"] [data-joined]');
-      if (item) { item.hidden = !t.joined_at; }
-    });
+    return renderMine(data);
+  }
+  function renderMine(data) {
+    if (!data.mine) { return true; }
+    var list = document.querySelector(".mine");
+    var shown = list ? list.querySelectorAll("li[data-ticket]") : [];
+    var byId = {};
+    data.mine.forEach(function (t) { byId[t.id] = t; });
+    if (shown.length !== data.mine.length) { window.location.reload(); return false; }
+    for (var i = 0; i < shown.length; i++) {
+      var li = shown[i];
+      var t = byId[li.dataset.ticket];
+      if (!t) { window.location.reload(); return false; }
+      if (li.dataset.phase === t.phase) { continue; }
+      li.dataset.phase = t.phase;
+      var label = li.querySelector("[data-phase-label]");
+      var text = list.getAttribute("data-text-" + t.phase);
+      if (label && text) { label.textContent = text; }
+      Array.prototype.forEach.call(li.querySelectorAll("form[data-phases]"), function (form) {
+        form.hidden = form.dataset.phases.split(" ").indexOf(t.phase) < 0;
+      });
+      if (live && text) { live.textContent = t.number + ": " + text; }
+    }
+    var callNext = document.getElementById("call-next");
+    var blocked = document.getElementById("call-next-blocked");
+    if (callNext) { callNext.hidden = !!data.call_in_progress; }
+    if (blocked) { blocked.hidden = !data.call_in_progress; }
+    return true;
   }
   function poll() {
     fetch(api, { headers: { Accept: "application/json" }, credentials: "same-origin", cache: "no-store" })
       .then(function (r) { return r.ok ? r.json() : null; })
-      .then(function (data) { if (data) { render(data); } })
-      .catch(function () { /* offline for a moment: keep what is shown */ })
-      .then(function () { window.setTimeout(poll, POLL_MS); });
+      .then(function (data) { return data ? render(data) : true; })
+      .catch(function () { return true; /* offline for a moment: keep what is shown */ })
+      .then(function (again) { if (again !== false) { window.setTimeout(poll, POLL_MS); } });
   }
   window.setTimeout(poll, POLL_MS);
 })();

@@ -72,7 +72,7 @@ def test_overview_in_english_by_accept_language(tenant_a, office):
     assert "Online Citizens' Office" in page and "Skip to content" in page
     assert any(s in page for s in ENGLISH_STATUS)
     assert not any(s in page for s in GERMAN_STATUS)
-    assert 'data-text-closed="Closed"' in page and 'data-text-open="Open' in page
+    assert 'data-text-closed="Closed"' in page and 'data-text-free="Open' in page
 
 
 def test_language_switcher_switches_to_english_and_back(tenant_a, office):

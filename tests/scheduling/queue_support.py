@@ -86,6 +86,17 @@ def require_open_now(setup: Setup) -> None:
         pytest.skip("today is a public holiday: the office is closed")
 
 
+def make_open_setup(ctx: TenantCtx, **kwargs) -> Setup:
+    """make_setup for tests that act at the real current time (skipped on a holiday)."""
+    setup = make_setup(ctx, **kwargs)
+    require_open_now(setup)
+    return setup
+
+
+def post_json(client: Client, url: str, data=None):
+    return client.post(url, data or {}, content_type="application/json")
+
+
 def make_appointment(
     *,
     office: Office,

@@ -12,6 +12,7 @@ from scheduling.models import Ticket
 from tests.conftest import PASSWORD, api_token
 from tests.offices.factories import make_office, make_official
 from tests.scheduling.queue_support import (
+    ALL_DAY,
     Setup,
     make_appointment,
     make_setup,
@@ -240,35 +241,39 @@ def test_call_next_returns_the_ticket_and_the_host_url_then_204(setup):
     assert body["ticket"]["number"] == "B-001" and body["ticket"]["status"] == "called"
     assert body["ticket"]["name"] == "Erika" and body["ticket"]["id"]
     assert body["host_url"].startswith("/video/")
-    assert post_json(staff, "/api/staff/offices/buergerbuero/call-next/").status_code == 204
     status = client.get(f"/api/queue/{token}/").json()
     assert status["status"] == "called" and status["join_url"] == f"/queue/{token}/join/"
     assert status["estimated_wait_minutes"] == 0
+    post_json(staff, f"/api/staff/tickets/{body['ticket']['id']}/no-show/")
+    assert post_json(staff, "/api/staff/offices/buergerbuero/call-next/").status_code == 204
 
 
 def test_ticket_actions_start_complete_no_show_recall_and_transfer(setup, tenant_a):
     with tenant_a.schema():
-        make_office("standesamt", ticket_prefix="S")
+        make_office("standesamt", ticket_prefix="S", windows=ALL_DAY)
     client, staff = setup.client(), setup.staff_client()
     for _ in range(3):
         join(client)
-    ids = [
-        post_json(staff, "/api/staff/offices/buergerbuero/call-next/").json()["ticket"]["id"]
-        for _ in range(3)
-    ]
+
+    def call_next() -> int:
+        return post_json(staff, "/api/staff/offices/buergerbuero/call-next/").json()["ticket"]["id"]
+
+    ids = [call_next()]
     started = post_json(staff, f"/api/staff/tickets/{ids[0]}/start/")
     assert started.status_code == 200 and started.json()["ticket"]["status"] == "in_session"
     done = post_json(staff, f"/api/staff/tickets/{ids[0]}/complete/")
     assert done.json()["ticket"]["status"] == "done"
+    ids.append(call_next())
     no_show = post_json(staff, f"/api/staff/tickets/{ids[1]}/no-show/")
     assert no_show.json()["ticket"]["status"] == "no_show"
     recalled = post_json(staff, f"/api/staff/tickets/{ids[1]}/recall/")
     assert recalled.json()["ticket"]["status"] == "called"
     assert recalled.json()["ticket"]["call_count"] == 2 and recalled.json()["host_url"]
-    moved = post_json(staff, f"/api/staff/tickets/{ids[2]}/transfer/", {"office": "standesamt"})
+    moved = post_json(staff, f"/api/staff/tickets/{ids[1]}/transfer/", {"office": "standesamt"})
     assert moved.json()["ticket"]["office"] == "standesamt"
     assert moved.json()["ticket"]["number"] == "S-001"
     assert moved.json()["ticket"]["status"] == "waiting"
+    ids.append(call_next())
     again = post_json(staff, f"/api/staff/tickets/{ids[0]}/start/")
     assert again.status_code == 409 and again.json()["code"] == "invalid_transition"
     assert (

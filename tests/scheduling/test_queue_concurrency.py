@@ -64,7 +64,7 @@ def run_threads(ctx, count: int, work: Callable[[int], object]) -> list:
 @pytest.mark.committing
 @pytest.mark.usefixtures("django_db_setup")
 def test_call_next_never_hands_one_ticket_to_two_officials(committed_tenant):
-    officials, per_official = 4, 200
+    officials, per_official = 4, 125
     total = officials * per_official
     with committed_tenant.schema():
         office = make_office(
@@ -89,6 +89,8 @@ def test_call_next_never_hands_one_ticket_to_two_officials(committed_tenant):
         mine = []
         while (called := qs.ticket_call_next(office=office, acting_user=users[i])) is not None:
             mine.append(called.ticket.pk)
+            # One call at a time: the citizen does not come, the official calls the next.
+            qs.ticket_no_show(ticket=called.ticket, acting_user=users[i])
         return mine
 
     per_thread = run_threads(committed_tenant, officials, work)
@@ -97,7 +99,7 @@ def test_call_next_never_hands_one_ticket_to_two_officials(committed_tenant):
     assert len(set(handed_out)) == total, "a ticket was handed to two officials"
     assert all(per_thread), "every official got tickets: they did not queue behind each other"
     with committed_tenant.schema():
-        assert Ticket.objects.filter(status="called").count() == total
+        assert Ticket.objects.filter(status="no_show").count() == total
         assert Ticket.objects.filter(call_count=1).count() == total
         by_official = Counter(Ticket.objects.values_list("official__user_id", flat=True))
         from videoconf.models import VideoSession
@@ -147,3 +149,26 @@ def test_concurrent_joins_never_exceed_the_capacity(committed_tenant):
     assert sorted(outcomes) == [f"B-{n:03d}" for n in range(1, capacity + 1)]
     with committed_tenant.schema():
         assert Ticket.objects.filter(status="waiting").count() == capacity
+
+
+@pytest.mark.committing
+@pytest.mark.usefixtures("django_db_setup")
+def test_a_double_click_on_call_next_calls_one_citizen(committed_tenant):
+    """One official, two call-next requests at the same moment, two people waiting: one is
+    called, the other request is refused (an official has one call at a time)."""
+    with committed_tenant.schema():
+        office = make_office("amt", windows=ALL_DAY, ticket_prefix="A")
+        user = make_official(office, email="o@example.org", presence="available").user
+        for _ in range(2):
+            qs.ticket_join(office=office, now=MONDAY_9)
+
+    def click(_i: int) -> int | str:
+        try:
+            return qs.ticket_call_next(office=office, acting_user=user).ticket.pk
+        except ApiError as exc:
+            return exc.code
+
+    outcomes = run_threads(committed_tenant, 2, click)
+    assert sorted(map(str, outcomes)).count("call_in_progress") == 1, outcomes
+    with committed_tenant.schema():
+        assert Ticket.objects.filter(status="called").count() == 1

@@ -217,9 +217,17 @@ def test_call_next_takes_the_oldest_ticket_the_official_can_serve(setup, tenant_
     foreign, _ = join(setup, service=other_service)
     plain, _ = join(setup)
     own, _ = join(setup, service=setup.service)
-    assert call(setup).ticket.pk == plain.pk
-    assert call(setup).ticket.pk == own.pk
-    assert call(setup) is None  # only the ticket of a service they do not serve is left
+
+    def call_and_finish():
+        called = call(setup)
+        if called is not None:
+            with tenant_a.schema():
+                qs.ticket_no_show(ticket=called.ticket, acting_user=setup.official.user)
+        return called
+
+    assert call_and_finish().ticket.pk == plain.pk
+    assert call_and_finish().ticket.pk == own.pk
+    assert call_and_finish() is None  # only the ticket of a service they do not serve is left
     assert fresh(setup, foreign).status == S.WAITING
 
 
@@ -291,8 +299,10 @@ def test_called_citizen_who_does_not_join_becomes_a_no_show(setup, tenant_a, set
     settings.QUEUE_NO_SHOW_MINUTES = 5
     late, _ = join(setup)
     joined, _ = join(setup)
+    with tenant_a.schema():
+        colleague = make_official(setup.office, email="colleague@example.org")
     call(setup, now=MONDAY_9)
-    call(setup, now=MONDAY_9)
+    call(setup, now=MONDAY_9, user=colleague.user)
     with tenant_a.schema():
         qs.ticket_mark_joined(ticket=joined, now=MONDAY_9 + timedelta(minutes=1))
         assert qs.tickets_expire_no_shows(now=MONDAY_9 + timedelta(minutes=4, seconds=59)) == 0

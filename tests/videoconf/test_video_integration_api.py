@@ -178,19 +178,129 @@ def test_connection_test_succeeds_with_good_credentials(tenant_a, fake_webex):
 def test_connection_test_reports_the_providers_message(tenant_a, fake_webex):
     creds = register(fake_webex, "alpha")
     client, auth = _admin(tenant_a)
-    client.put(
-        URL,
-        _webex_body(fake_webex, creds, client_secret="falsch"),
-        content_type="application/json",
-        **auth,
+    client.put(URL, _webex_body(fake_webex, creds), content_type="application/json", **auth)
+    # Later the municipality's Webex admin withdraws the app's authorisation.
+    fake_webex.revoke_refresh_token(
+        creds.client_id, fake_webex.valid_refresh_tokens(creds.client_id)[0]
     )
     response = client.post(TEST_URL, **auth)
     assert response.status_code == 400
     data = response.json()
     assert data["code"] == "webex_auth_failed"
+    assert "The refresh token is invalid or expired." in data["detail"]
+    assert data["provider_message"] == "The refresh token is invalid or expired."
+    assert data["tracking_id"]
+
+
+def _live(ctx) -> VideoIntegration | None:
+    with ctx.schema():
+        return VideoIntegration.objects.first()
+
+
+def test_wrong_webex_credentials_are_refused_and_the_builtin_provider_stays_live(
+    tenant_a, fake_webex
+):
+    creds = register(fake_webex, "alpha")
+    client, auth = _admin(tenant_a)
+    response = client.put(
+        URL,
+        _webex_body(fake_webex, creds, client_secret="falsch"),
+        content_type="application/json",
+        **auth,
+    )
+    assert response.status_code == 400, response.content
+    data = response.json()
+    assert data["code"] == "webex_auth_failed"
     assert "Client authentication failed." in data["detail"]
     assert data["provider_message"] == "Client authentication failed."
     assert data["tracking_id"]
+    # Nothing went live: the municipality still consults with the built-in room.
+    live = _live(tenant_a)
+    assert live is None or live.provider == "builtin"
+    assert client.get(URL, **auth).json()["provider"] == "builtin"
+    assert [r.path for r in fake_webex.requests()] == ["/access_token"]  # no webhooks either
+    with tenant_a.schema():
+        refused = AuditLog.objects.get(action="video_integration.test")
+        assert refused.changes["ok"] is False and refused.changes["code"] == "webex_auth_failed"
+        assert "falsch" not in json.dumps(refused.changes)
+
+
+def test_wrong_new_credentials_keep_the_previous_webex_credentials(tenant_a, fake_webex):
+    creds = register(fake_webex, "alpha")
+    other = register(fake_webex, "other")
+    client, auth = _admin(tenant_a)
+    assert (
+        client.put(
+            URL, _webex_body(fake_webex, creds), content_type="application/json", **auth
+        ).status_code
+        == 200
+    )
+    before = _live(tenant_a)
+    fake_webex.revoke_refresh_token(other.client_id, other.refresh_token)
+    response = client.put(
+        URL,
+        _webex_body(fake_webex, other, host_email="neu@alpha-stadt.example"),
+        content_type="application/json",
+        **auth,
+    )
+    assert response.status_code == 400
+    assert response.json()["provider_message"] == "The refresh token is invalid or expired."
+    after = _live(tenant_a)
+    assert (after.provider, after.client_id, after.host_email) == (
+        "webex",
+        creds.client_id,
+        "video@alpha-stadt.example",
+    )
+    assert after.secret("client_secret") == creds.client_secret
+    assert after.secret("refresh_token") == before.secret("refresh_token")
+    assert after.secret("access_token") == before.secret("access_token")
+    assert after.webhook_ids == before.webhook_ids
+
+
+def test_a_bad_access_token_alone_is_refused_too(tenant_a, fake_webex):
+    creds = register(fake_webex, "alpha")
+    client, auth = _admin(tenant_a)
+    body = {**_webex_body(fake_webex, creds), "refresh_token": "", "access_token": "abgelaufen"}
+    response = client.put(URL, body, content_type="application/json", **auth)
+    assert response.status_code == 400
+    assert response.json()["code"] == "webex_auth_failed"
+    live = _live(tenant_a)
+    assert live is None or live.provider == "builtin"
+
+
+def test_good_credentials_are_tested_then_saved_with_the_token_webex_issued(tenant_a, fake_webex):
+    creds = register(fake_webex, "alpha")
+    client, auth = _admin(tenant_a)
+    response = client.put(
+        URL, _webex_body(fake_webex, creds), content_type="application/json", **auth
+    )
+    assert response.status_code == 200 and response.json()["provider"] == "webex"
+    paths = [r.path for r in fake_webex.requests()]
+    assert paths[:2] == ["/access_token", "/people/me"]
+    assert paths.count("/access_token") == 1  # the webhooks used the token of the test
+    with tenant_a.schema():
+        row = VideoIntegration.objects.get()
+        assert row.secret("refresh_token") in fake_webex.valid_refresh_tokens(creds.client_id)
+        assert row.access_token_expires_at is not None
+    # Editing something that does not touch the credentials asks Webex nothing new.
+    fake_webex.clear_requests()
+    again = client.put(
+        URL,
+        {"provider": "webex", "site_url": "neu.webex.com"},
+        content_type="application/json",
+        **auth,
+    )
+    assert again.status_code == 200
+    assert "/people/me" not in [r.path for r in fake_webex.requests()]
+
+
+def test_switching_back_to_builtin_needs_no_webex(tenant_a, fake_webex):
+    creds = register(fake_webex, "alpha")
+    client, auth = _admin(tenant_a)
+    client.put(URL, _webex_body(fake_webex, creds), content_type="application/json", **auth)
+    fake_webex.fail_next("/access_token", 503, count=10)
+    response = client.put(URL, {"provider": "builtin"}, content_type="application/json", **auth)
+    assert response.status_code == 200 and response.json()["provider"] == "builtin"
 
 
 def test_connection_test_of_builtin_is_ok(tenant_a):
@@ -276,6 +386,21 @@ def test_page_saves_settings_and_shows_the_test_result(tenant_a, fake_webex):
     failed = client.post(PAGE, {"action": "test"}).content.decode()
     assert 'role="alert"' in failed
     assert "The refresh token is invalid or expired." in failed
+
+
+def test_page_refuses_wrong_credentials_with_the_providers_message(tenant_a, fake_webex):
+    creds = register(fake_webex, "alpha")
+    client = _logged_in(tenant_a)
+    response = client.post(
+        PAGE, {**_webex_body(fake_webex, creds, client_secret="falsch"), "action": "save"}
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'role="alert"' in html and "Client authentication failed." in html
+    assert "Die Zugangsdaten wurden nicht gespeichert" in html
+    assert "Die Einstellungen wurden gespeichert." not in html
+    live = _live(tenant_a)
+    assert live is None or live.provider == "builtin"
 
 
 def test_page_shows_field_errors_without_saving(tenant_a):

@@ -32,6 +32,8 @@ from videoconf import error_codes
 from videoconf.models import VideoIntegration, VideoSession
 from videoconf.providers import VideoEvent, VideoProviderError, WebhookRejected, room_path
 from videoconf.webex import (
+    StaticTokenProvider,
+    TokenSet,
     WebexAuthFailed,
     WebexBadRequest,
     WebexClient,
@@ -283,6 +285,40 @@ class WebexProvider:
             if self.integration.has_secret("refresh_token"):
                 self._tokens.force_refresh()
             client.me()
+
+    def check_new_credentials(self) -> TokenSet | None:
+        """Prove credentials before they are stored (`self.integration` is an unsaved copy):
+        renew the access token with the given refresh token, in memory only, and call
+        `GET /people/me` with it (or with the given access token when there is no refresh
+        token). Returns the token set Webex issued - to be stored together with the
+        credentials, as the refresh token may have rotated - or None. Raises
+        VideoProviderError with Webex's own message."""
+        row = self.integration
+        tokens = None
+        try:
+            if row.has_secret("refresh_token"):
+                tokens = refresh_access_token(
+                    self.api_base,
+                    row.client_id,
+                    _secret(row, "client_secret"),
+                    _secret(row, "refresh_token"),
+                    timeout=settings.WEBEX_TIMEOUT_SECONDS,
+                )
+                access_token = tokens.access_token
+            else:
+                access_token = _secret(row, "access_token")
+            with WebexClient(
+                self.api_base,
+                StaticTokenProvider(access_token),
+                timeout=settings.WEBEX_TIMEOUT_SECONDS,
+                max_retries=settings.WEBEX_MAX_RETRIES,
+                backoff_base=settings.WEBEX_BACKOFF_BASE_SECONDS,
+                max_retry_after=settings.WEBEX_MAX_RETRY_AFTER_SECONDS,
+            ) as client:
+                client.me()
+        except WebexError as exc:
+            raise _provider_error(exc, "check new credentials") from exc
+        return tokens
 
     # -- webhooks
 
