@@ -119,9 +119,68 @@ def billed(stripe_env, eager_celery, django_capture_on_commit_callbacks):
     return account
 
 
+def public() -> None:
+    """Back to the public schema (a request to a tenant host leaves the connection there)."""
+    connection.set_schema_to_public()
+
+
 def refreshed(municipality: Municipality) -> Municipality:
+    public()
     return Municipality.objects.get(pk=municipality.pk)
 
 
 def host_client(municipality: Municipality) -> Client:
     return Client(HTTP_HOST=f"{municipality.schema_name}.localhost")
+
+
+def signed(event: dict, secret: str = WEBHOOK_SECRET, *, timestamp: int | None = None):
+    """Body and Stripe-Signature of an event, signed as Stripe signs (HMAC-SHA256 of
+    "<t>.<body>" with the endpoint secret)."""
+    import hashlib
+    import hmac
+    import json
+    import time
+
+    body = json.dumps(event).encode()
+    t = int(time.time()) if timestamp is None else timestamp
+    mac = hmac.new(secret.encode(), f"{t}.".encode() + body, hashlib.sha256).hexdigest()
+    return body, f"t={t},v1={mac}"
+
+
+def post_webhook(public_client, body: bytes, signature: str):
+    return public_client.post(
+        "/webhooks/stripe/", body, content_type="application/json", HTTP_STRIPE_SIGNATURE=signature
+    )
+
+
+def pay_with_good_card(localstripe, customer_id: str, invoice_id: str) -> dict:
+    """The municipality pays: a working card as default, then the open invoice is paid."""
+    card = localstripe.post(
+        "/v1/payment_methods",
+        {
+            "type": "card",
+            "card[number]": "4242424242424242",
+            "card[exp_month]": "12",
+            "card[exp_year]": "2034",
+            "card[cvc]": "123",
+        },
+    )
+    localstripe.post(f"/v1/payment_methods/{card['id']}/attach", {"customer": customer_id})
+    localstripe.post(
+        f"/v1/customers/{customer_id}",
+        {"invoice_settings[default_payment_method]": card["id"]},
+    )
+    return localstripe.post(f"/v1/invoices/{invoice_id}/pay")
+
+
+def admin_client(municipality: Municipality, email: str | None = None) -> Client:
+    from django_tenants.utils import schema_context
+
+    client = host_client(municipality)
+    with schema_context(municipality.schema_name):  # the account lives in its schema
+        assert client.login(
+            username=email or f"admin@{municipality.schema_name}.example.org",
+            password="test-password-1",
+        )
+    connection.set_schema_to_public()
+    return client
