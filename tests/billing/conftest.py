@@ -7,6 +7,7 @@ import itertools
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from django.core.management import call_command
@@ -60,8 +61,9 @@ def stripe_env(settings, db, localstripe, webhook_sink):
     return localstripe
 
 
-@pytest.fixture
-def eager_celery() -> Iterator[None]:
+@contextmanager
+def eager() -> Iterator[None]:
+    """Tasks sent by the code under test run at once, in this thread and transaction."""
     previous = (app.conf.task_always_eager, app.conf.task_eager_propagates)
     app.conf.task_always_eager = True
     app.conf.task_eager_propagates = True
@@ -69,6 +71,12 @@ def eager_celery() -> Iterator[None]:
         yield
     finally:
         app.conf.task_always_eager, app.conf.task_eager_propagates = previous
+
+
+@pytest.fixture
+def eager_celery() -> Iterator[None]:
+    with eager():
+        yield
 
 
 @pytest.fixture
