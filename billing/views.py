@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from billing import selectors, services, tasks
 from billing.errors import BillingError
@@ -138,6 +138,7 @@ def _admin_account(request: HttpRequest) -> BillingAccount:
 
 @never_cache
 @login_required
+@require_GET
 def admin_billing(request: HttpRequest) -> HttpResponse:
     """Read-only: the municipality's plan, subscription and invoices with their XRechnung."""
     account = _admin_account(request)
