@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import re
 
-LEITWEG_RE = re.compile(r"^(?P<coarse>[0-9]{2,12})(?:-(?P<fine>[0-9A-Z]{1,30}))?-(?P<check>[0-9]{2})$")
+LEITWEG_RE = re.compile(
+    r"^(?P<coarse>[0-9]{2,12})(?:-(?P<fine>[0-9A-Z]{1,30}))?-(?P<check>[0-9]{2})$"
+)
 
 
 def _as_digits(text: str) -> str:

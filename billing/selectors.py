@@ -80,9 +80,7 @@ def mrr_table() -> tuple[list[MrrRow], int]:
     does not exist yet, otherwise the municipality's status). Yearly prices count a twelfth.
     Grouped in the database; the prices come from billing.plans."""
     groups = (
-        BillingAccount.objects.values(
-            "plan", "interval", "sync_state", "municipality__status"
-        )
+        BillingAccount.objects.values("plan", "interval", "sync_state", "municipality__status")
         .annotate(n=Count("id"), quantity=Sum("quantity"))
         .order_by()
     )

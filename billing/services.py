@@ -145,7 +145,9 @@ def billing_details_update(
         setattr(account, key, value)
     account.save()
     if changes:
-        audit(acting_user=acting_user, action="billing.details_update", obj=account, changes=changes)
+        audit(
+            acting_user=acting_user, action="billing.details_update", obj=account, changes=changes
+        )
     return account
 
 
@@ -233,7 +235,9 @@ def _ensure(result: PlanSyncResult, service: Any, object_id: str, params: dict) 
 def _vat_rate_id(client: stripe.StripeClient, *, required: bool = True) -> str | None:
     rates = stripe_call(client.v1.tax_rates.list, params={"limit": 100})
     for rate in rates.auto_paging_iter():
-        if (rate.to_dict().get("metadata") or {}).get(VAT_RATE_TAG) == str(settings.BILLING_VAT_PERCENT):
+        if (rate.to_dict().get("metadata") or {}).get(VAT_RATE_TAG) == str(
+            settings.BILLING_VAT_PERCENT
+        ):
             return rate.id
     if required:
         raise BillingError(
@@ -713,9 +717,7 @@ def _invoice_lines(client: stripe.StripeClient, invoice: dict[str, Any]) -> list
     ]
 
 
-def _invoice_store(
-    account: BillingAccount, invoice: Any, lines: list[dict[str, Any]]
-) -> Invoice:
+def _invoice_store(account: BillingAccount, invoice: Any, lines: list[dict[str, Any]]) -> Invoice:
     transitions = invoice.get("status_transitions") or {}
     finalized_at = _ts(transitions.get("finalized_at"))
     due_at = _ts(invoice.get("due_date")) or (

@@ -114,9 +114,7 @@ def report_usage(self, month: str | None = None) -> dict[str, int]:
     target = date.fromisoformat(month) if month else services.previous_month(timezone.localdate())
     done: dict[str, int] = {}
     unavailable: StripeUnavailable | None = None
-    accounts = BillingAccount.objects.select_related("municipality").exclude(
-        stripe_customer_id=""
-    )
+    accounts = BillingAccount.objects.select_related("municipality").exclude(stripe_customer_id="")
     for account in accounts.iterator():
         try:
             report = services.usage_report(account=account, month=target)

@@ -194,11 +194,10 @@ def start_localstripe_if_configured(env: dict[str, str], *, port: str) -> None:
                 if probe.connect_ex(("127.0.0.1", stripe_port)) == 0:
                     break
             time.sleep(0.2)
-    hook = urllib.request.Request(  # noqa: S310 - our own loopback localstripe
+    hook = urllib.request.Request(
         f"http://127.0.0.1:{stripe_port}/_config/webhooks/vbb",
         data=(
-            f"url=http://localhost:{port}/webhooks/stripe/"
-            f"&secret={env['STRIPE_WEBHOOK_SECRET']}"
+            f"url=http://localhost:{port}/webhooks/stripe/&secret={env['STRIPE_WEBHOOK_SECRET']}"
         ).encode(),
         method="POST",
     )

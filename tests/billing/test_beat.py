@@ -30,7 +30,7 @@ def test_a_public_entry_is_sent_once_in_the_public_schema(tenant_a, tenant_b):
     entries = scheduler._tenant_aware_beat_schedule_to_dict(
         {"billing-suspend-overdue": dict(settings.CELERY_BEAT_SCHEDULE["billing-suspend-overdue"])}
     )
-    (key, options), = entries.items()
+    ((key, options),) = entries.items()
     entry = PlatformScheduler.Entry(name=key, app=app, **options)
     scheduler.apply_entry(entry)
     assert scheduler.sent == [("billing.tasks.suspend_overdue", "public")]

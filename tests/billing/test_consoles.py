@@ -39,11 +39,16 @@ def test_vendor_sees_plan_subscription_invoices_usage_and_mrr(billed):
     assert "Monthly recurring revenue" in page or "Monatlich wiederkehrender Umsatz" in page
     detail = client.get(f"/platform/billing/{billed.municipality.schema_name}/")
     assert detail.status_code == 200
-    assert "VBB-1" in detail.content.decode() and billed.stripe_subscription_id in detail.content.decode()
+    assert (
+        "VBB-1" in detail.content.decode()
+        and billed.stripe_subscription_id in detail.content.decode()
+    )
 
     token = api_token(Client(HTTP_HOST=settings.PLATFORM_DOMAIN), "vendor@example.org")
     api = Client(HTTP_HOST=settings.PLATFORM_DOMAIN, HTTP_AUTHORIZATION=f"Token {token}")
-    body = api.get(f"/api/platform/municipalities/{billed.municipality.schema_name}/billing/").json()
+    body = api.get(
+        f"/api/platform/municipalities/{billed.municipality.schema_name}/billing/"
+    ).json()
     assert body["plan"] == "standard" and body["subscription_status"] == "active"
     assert body["open_invoices"] == 1 and body["paid_invoices"] == 1
     assert body["open_cents"] == 11_781 and body["paid_cents"] == 11_781
@@ -72,7 +77,8 @@ def test_vendor_changes_billing_details_and_a_bad_leitweg_id_is_a_clear_400(bill
         "field": "leitweg_id",
     }
     good = api.patch(
-        url, {"leitweg_id": "09376116-rechnung-06", "vat_id": "de 123456789"},
+        url,
+        {"leitweg_id": "09376116-rechnung-06", "vat_id": "de 123456789"},
         content_type="application/json",
     )
     assert good.status_code == 200

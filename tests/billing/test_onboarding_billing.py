@@ -3,9 +3,6 @@ Stripe down or rate-limiting is retried with the same idempotency keys and never
 
 from __future__ import annotations
 
-import uuid
-
-import pytest
 from django.test import Client
 
 from billing.models import BillingAccount

@@ -72,9 +72,7 @@ def test_usage_reported_twice_for_one_month_is_billed_once(billed, stripe_env):
     assert UsageReport.objects.filter(account=billed).count() == 1
 
 
-def test_an_interrupted_report_is_completed_without_a_second_charge(
-    settings, billed, edge_proxy
-):
+def test_an_interrupted_report_is_completed_without_a_second_charge(settings, billed, edge_proxy):
     """Stripe created the first item but the answer never came back, and by the rerun the
     idempotency key has expired (Stripe keeps them 24 h): the item is found by its key in
     the metadata and not created again."""
@@ -121,8 +119,9 @@ def test_every_finalised_invoice_has_an_xrechnung_that_validates(
     )
     pay_with_good_card(stripe_env, billed.stripe_customer_id, invoice["id"])
     delivery = webhook_sink.wait_for(
-        lambda e: e["type"] == "invoice.payment_succeeded"
-        and e["data"]["object"]["id"] == invoice["id"]
+        lambda e: (
+            e["type"] == "invoice.payment_succeeded" and e["data"]["object"]["id"] == invoice["id"]
+        )
     )
     with django_capture_on_commit_callbacks(execute=True):
         assert post_webhook(public_client, delivery.body, delivery.signature).status_code == 200
@@ -138,15 +137,21 @@ def test_every_finalised_invoice_has_an_xrechnung_that_validates(
         return [e.text for e in document.xpath(path, namespaces=NS)]
 
     # XRechnung 3.0 (CIUS of EN 16931) for a German public buyer:
-    assert text("//rsm:ExchangedDocumentContext/ram:GuidelineSpecifiedDocumentContextParameter/ram:ID") == [
-        "urn:cen.eu:en16931:2017#compliant#urn:xeinkauf.de:kosit:xrechnung_3.0"
-    ]
+    assert text(
+        "//rsm:ExchangedDocumentContext/ram:GuidelineSpecifiedDocumentContextParameter/ram:ID"
+    ) == ["urn:cen.eu:en16931:2017#compliant#urn:xeinkauf.de:kosit:xrechnung_3.0"]
     assert text("//ram:BuyerReference") == [LEITWEG_ID]  # BT-10, BR-DE-15
-    buyer_address = document.xpath("//ram:BuyerTradeParty/ram:URIUniversalCommunication/ram:URIID", namespaces=NS)
+    buyer_address = document.xpath(
+        "//ram:BuyerTradeParty/ram:URIUniversalCommunication/ram:URIID", namespaces=NS
+    )
     assert buyer_address[0].get("schemeID") == "0204" and buyer_address[0].text == LEITWEG_ID
     assert text("//ram:SellerTradeParty/ram:DefinedTradeContact/ram:PersonName")  # BR-DE-5
-    assert text("//ram:SellerTradeParty/ram:DefinedTradeContact/ram:TelephoneUniversalCommunication/ram:CompleteNumber")  # BR-DE-6
-    assert text("//ram:SellerTradeParty/ram:DefinedTradeContact/ram:EmailURIUniversalCommunication/ram:URIID")  # BR-DE-7
+    assert text(
+        "//ram:SellerTradeParty/ram:DefinedTradeContact/ram:TelephoneUniversalCommunication/ram:CompleteNumber"
+    )  # BR-DE-6
+    assert text(
+        "//ram:SellerTradeParty/ram:DefinedTradeContact/ram:EmailURIUniversalCommunication/ram:URIID"
+    )  # BR-DE-7
     assert text("//ram:SellerTradeParty/ram:PostalTradeAddress/ram:CityName")  # BR-DE-3
     assert text("//ram:SellerTradeParty/ram:PostalTradeAddress/ram:PostcodeCode")  # BR-DE-4
     assert text("//ram:BuyerTradeParty/ram:PostalTradeAddress/ram:CityName") == ["Burglengenfeld"]
@@ -155,9 +160,20 @@ def test_every_finalised_invoice_has_an_xrechnung_that_validates(
     assert text("//ram:PayeePartyCreditorFinancialAccount/ram:IBANID")  # BR-DE-23
     assert text("//ram:SpecifiedTradePaymentTerms/ram:Description")  # BT-20
     # The amounts are Stripe's: lines, VAT and total add up (BR-CO-10, -13, -15).
-    lines = [float(x) for x in text("//ram:SpecifiedTradeSettlementLineMonetarySummation/ram:LineTotalAmount")]
+    lines = [
+        float(x)
+        for x in text("//ram:SpecifiedTradeSettlementLineMonetarySummation/ram:LineTotalAmount")
+    ]
     assert len(lines) == 3  # the plan and the two usage items
-    total = document.xpath("//ram:SpecifiedTradeSettlementHeaderMonetarySummation", namespaces=NS)[0]
+    total = document.xpath("//ram:SpecifiedTradeSettlementHeaderMonetarySummation", namespaces=NS)[
+        0
+    ]
     assert float(total.findtext("ram:LineTotalAmount", namespaces=NS)) == pytest.approx(sum(lines))
-    assert round(float(total.findtext("ram:GrandTotalAmount", namespaces=NS)) * 100) == stripe_invoice["total"]
-    assert round(float(total.findtext("ram:TaxTotalAmount", namespaces=NS)) * 100) == stripe_invoice["tax"]
+    assert (
+        round(float(total.findtext("ram:GrandTotalAmount", namespaces=NS)) * 100)
+        == stripe_invoice["total"]
+    )
+    assert (
+        round(float(total.findtext("ram:TaxTotalAmount", namespaces=NS)) * 100)
+        == stripe_invoice["tax"]
+    )

@@ -56,8 +56,10 @@ def declined(settings, stripe_env, eager_celery, webhook_sink, django_capture_on
     account = BillingAccount.objects.get(municipality=municipality)
     decline_first_invoice(stripe_env, account.stripe_subscription_id)
     delivery = webhook_sink.wait_for(
-        lambda e: e["type"] == "invoice.payment_failed"
-        and e["data"]["object"]["customer"] == account.stripe_customer_id
+        lambda e: (
+            e["type"] == "invoice.payment_failed"
+            and e["data"]["object"]["customer"] == account.stripe_customer_id
+        )
     )
     return account, delivery
 
@@ -119,7 +121,9 @@ def test_payment_failed_past_due_then_grace_period_suspends_then_paid_reactivate
         "object": "event",
         "type": "invoice.paid",
         # A stale copy on purpose: we act on what Stripe says when we ask again.
-        "data": {"object": {"id": invoice.stripe_invoice_id, "object": "invoice", "status": "open"}},
+        "data": {
+            "object": {"id": invoice.stripe_invoice_id, "object": "invoice", "status": "open"}
+        },
     }
     body, signature = signed(paid_event)
     response = deliver(public_client, django_capture_on_commit_callbacks, body, signature)
@@ -182,7 +186,12 @@ def test_grace_period_beat_task_suspends_overdue_municipalities(
 def test_bad_signature_gets_400_and_stores_nothing(
     stripe_env, public_client, django_capture_on_commit_callbacks
 ):
-    event = {"id": "evt_forged_1", "object": "event", "type": "invoice.paid", "data": {"object": {}}}
+    event = {
+        "id": "evt_forged_1",
+        "object": "event",
+        "type": "invoice.paid",
+        "data": {"object": {}},
+    }
     body, _ = signed(event)
     _, wrong = signed(event, secret="whsec_someone_else")
     for signature in (wrong, "", "t=1,v1=deadbeef"):
