@@ -292,6 +292,8 @@ def _customer_params(account: BillingAccount) -> dict[str, Any]:
         "preferred_locales": ["de"],
         "metadata": metadata,
     }
+    if account.vat_id:
+        params["tax_id_data"] = [{"type": "eu_vat", "value": account.vat_id}]
     if account.leitweg_id:
         # Printed on Stripe's own invoice PDF as well.
         params["invoice_settings"] = {
@@ -427,6 +429,7 @@ def billing_customer_push(*, account_id: int) -> None:
         return  # the sync creates it with the current details
     params = _customer_params(account)
     params.pop("preferred_locales", None)
+    params.pop("tax_id_data", None)  # tax IDs change through their own API; metadata has it
     digest = hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()[:16]
     client = stripe_client()
     stripe_call(

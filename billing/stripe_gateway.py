@@ -90,7 +90,3 @@ def stripe_call(
                 f"Stripe refused the request: {exc.user_message or exc}",
             ) from exc
 
-
-def is_not_found(exc: BaseException) -> bool:
-    cause = exc.__cause__
-    return isinstance(cause, stripe.InvalidRequestError) and cause.http_status == 404

@@ -11,6 +11,7 @@ from contextlib import contextmanager
 
 import pytest
 from django.core.management import call_command
+from kombu import pools
 from django.db import connection
 from django.test import Client
 
@@ -63,14 +64,31 @@ def stripe_env(settings, db, localstripe, webhook_sink):
 
 @contextmanager
 def eager() -> Iterator[None]:
-    """Tasks sent by the code under test run at once, in this thread and transaction."""
-    previous = (app.conf.task_always_eager, app.conf.task_eager_propagates)
-    app.conf.task_always_eager = True
-    app.conf.task_eager_propagates = True
+    """Tasks sent by the code under test run at once, in this thread and transaction. Celery
+    still takes a producer from its pool when sending eagerly: an in-memory broker keeps that
+    off the configured one (a later test's worker would otherwise miss its messages)."""
+    conf = app.conf
+    previous = (
+        conf.task_always_eager,
+        conf.task_eager_propagates,
+        conf.broker_write_url,
+        conf.broker_read_url,
+    )
+    conf.task_always_eager = conf.task_eager_propagates = True
+    conf.broker_write_url = conf.broker_read_url = "memory://"
+    app.close()
     try:
         yield
     finally:
-        app.conf.task_always_eager, app.conf.task_eager_propagates = previous
+        (
+            conf.task_always_eager,
+            conf.task_eager_propagates,
+            conf.broker_write_url,
+            conf.broker_read_url,
+        ) = previous
+        app.amqp._producer_pool = None
+        app.close()
+        pools.reset()
 
 
 @pytest.fixture

@@ -65,7 +65,9 @@ def test_vendor_sees_plan_subscription_invoices_usage_and_mrr(billed):
     assert xml.status_code == 200 and xml["Content-Type"] == "application/xml"
 
 
-def test_vendor_changes_billing_details_and_a_bad_leitweg_id_is_a_clear_400(billed):
+def test_vendor_changes_billing_details_and_a_bad_leitweg_id_is_a_clear_400(
+    billed, stripe_env, django_capture_on_commit_callbacks
+):
     token = api_token(Client(HTTP_HOST=settings.PLATFORM_DOMAIN), "vendor@example.org")
     api = Client(HTTP_HOST=settings.PLATFORM_DOMAIN, HTTP_AUTHORIZATION=f"Token {token}")
     url = f"/api/platform/municipalities/{billed.municipality.schema_name}/billing/"
@@ -76,14 +78,20 @@ def test_vendor_changes_billing_details_and_a_bad_leitweg_id_is_a_clear_400(bill
         "code": "leitweg_id_invalid",
         "field": "leitweg_id",
     }
-    good = api.patch(
-        url,
-        {"leitweg_id": "09376116-rechnung-06", "vat_id": "de 123456789"},
-        content_type="application/json",
-    )
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        good = api.patch(
+            url,
+            {"leitweg_id": "09376116-rechnung-06", "vat_id": "de 123456789"},
+            content_type="application/json",
+        )
     assert good.status_code == 200
     assert good.json()["leitweg_id"] == "09376116-RECHNUNG-06"
     assert good.json()["vat_id"] == "DE123456789"
+    # … and the Stripe customer follows.
+    assert len(callbacks) == 1, callbacks
+    customer = stripe_env.get(f"/v1/customers/{billed.stripe_customer_id}")
+    assert customer["metadata"]["leitweg_id"] == "09376116-RECHNUNG-06"
+    assert customer["metadata"]["vat_id"] == "DE123456789"
 
 
 def test_admins_see_their_own_invoices_read_only_and_no_one_elses(billed, tenant_a):
@@ -116,3 +124,4 @@ def test_staff_and_citizens_get_no_billing(billed):
     assert citizen.get("/staff/billing/").status_code == 302
     public()
     assert Client(HTTP_HOST=settings.PLATFORM_DOMAIN).get("/platform/billing/").status_code == 302
+
