@@ -89,4 +89,3 @@ def stripe_call(
                 BillingErrorCode.STRIPE_REJECTED,
                 f"Stripe refused the request: {exc.user_message or exc}",
             ) from exc
-

@@ -11,12 +11,10 @@ from contextlib import contextmanager
 
 import pytest
 from django.core.management import call_command
-from kombu import pools
 from django.db import connection
 from django.test import Client
 
 from billing.models import BillingAccount
-from platform_core.celery import app
 from tenants.models import Municipality
 from tenants.services import OnboardingInput, municipality_onboard
 from tests.billing.stripe_fakes import API_KEY, EdgeProxy, LocalStripe, WebhookSink
@@ -64,31 +62,27 @@ def stripe_env(settings, db, localstripe, webhook_sink):
 
 @contextmanager
 def eager() -> Iterator[None]:
-    """Tasks sent by the code under test run at once, in this thread and transaction. Celery
-    still takes a producer from its pool when sending eagerly: an in-memory broker keeps that
-    off the configured one (a later test's worker would otherwise miss its messages)."""
-    conf = app.conf
-    previous = (
-        conf.task_always_eager,
-        conf.task_eager_propagates,
-        conf.broker_write_url,
-        conf.broker_read_url,
-    )
-    conf.task_always_eager = conf.task_eager_propagates = True
-    conf.broker_write_url = conf.broker_read_url = "memory://"
-    app.close()
+    """Billing's tasks sent by the code under test run at once, in this thread and
+    transaction (Task.apply, with retries). Celery's own task_always_eager is not used: its
+    send path takes a producer from the broker pool and leaves a later test's worker deaf."""
+    from billing import tasks
+
+    originals = {}
+    for task in (tasks.sync_account, tasks.push_customer, tasks.process_stripe_event):
+        originals[task] = task.__dict__.get("apply_async")
+
+        def run_now(args=None, kwargs=None, *, _task=task, headers=None, **options):
+            return _task.apply(args, kwargs, headers=headers, throw=True)
+
+        task.apply_async = run_now
     try:
         yield
     finally:
-        (
-            conf.task_always_eager,
-            conf.task_eager_propagates,
-            conf.broker_write_url,
-            conf.broker_read_url,
-        ) = previous
-        app.amqp._producer_pool = None
-        app.close()
-        pools.reset()
+        for task, original in originals.items():
+            if original is None:
+                del task.apply_async
+            else:
+                task.apply_async = original
 
 
 @pytest.fixture

@@ -124,4 +124,3 @@ def test_staff_and_citizens_get_no_billing(billed):
     assert citizen.get("/staff/billing/").status_code == 302
     public()
     assert Client(HTTP_HOST=settings.PLATFORM_DOMAIN).get("/platform/billing/").status_code == 302
-
