@@ -111,6 +111,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             (DATA_DIR / "celery" / folder).mkdir(parents=True, exist_ok=True)
         log("Migrating every schema …")
         manage("migrate_platform", env=env)
+        start_localstripe_if_configured(env, port=args.port)
         log("Seeding the demo …")
         manage("seed_demo", env=env)
         procs = [
@@ -148,7 +149,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                     "--loglevel",
                     "INFO",
                     "--scheduler",
-                    "tenant_schemas_celery.scheduler.TenantAwarePersistentScheduler",
+                    "platform_core.beat.PlatformScheduler",
                     "--schedule",
                     str(DATA_DIR / "celery" / "beat-schedule"),
                 ],
@@ -161,6 +162,47 @@ def cmd_run(args: argparse.Namespace) -> int:
             f"http://burglengenfeld.localhost:{args.port}/ — Ctrl-C stops everything."
         )
         return _supervise(procs)
+
+
+def start_localstripe_if_configured(env: dict[str, str], *, port: str) -> None:
+    """Billing against localstripe in development: when STRIPE_API_KEY is set and
+    STRIPE_API_BASE points at this machine, start localstripe there (unless something already
+    answers), let it deliver signed webhooks to our /webhooks/stripe/, and create the plans.
+    Without STRIPE_API_KEY nothing starts; with STRIPE_API_BASE unset Stripe itself is used.
+    The process ends with `make run` (atexit; Ctrl-C reaches it as part of our group)."""
+    import atexit
+    import socket
+    import urllib.request
+
+    base = env.get("STRIPE_API_BASE", "")
+    target = urlsplit(base)
+    if not env.get("STRIPE_API_KEY") or target.hostname not in ("127.0.0.1", "localhost"):
+        return
+    env.setdefault("STRIPE_WEBHOOK_SECRET", "whsec_dev_localstripe")
+    stripe_port = target.port or 8420
+    with socket.socket() as probe:
+        running = probe.connect_ex(("127.0.0.1", stripe_port)) == 0
+    if not running:
+        log(f"Starting localstripe on port {stripe_port} …")
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "localstripe", "--port", str(stripe_port)], cwd=ROOT
+        )
+        atexit.register(lambda: proc.poll() is None and proc.terminate())
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", stripe_port)) == 0:
+                    break
+            time.sleep(0.2)
+    hook = urllib.request.Request(
+        f"http://127.0.0.1:{stripe_port}/_config/webhooks/vbb",
+        data=(
+            f"url=http://localhost:{port}/webhooks/stripe/&secret={env['STRIPE_WEBHOOK_SECRET']}"
+        ).encode(),
+        method="POST",
+    )
+    urllib.request.urlopen(hook, timeout=10).close()  # noqa: S310
+    manage("billing_sync_plans", env=env)
 
 
 def _supervise(procs: list[subprocess.Popen]) -> int:

@@ -19,13 +19,23 @@ from platform_core.request_input import request_input_problem
 from platform_core.sentry import tag_municipality
 from tenants.models import Domain, Municipality
 
-# A suspended municipality keeps only these, which hold nothing of its own: liveness and
-# readiness for operations, static assets and the language switch (so the notice can be read
-# in English). Every other door (citizen pages, the whole tenant API including the token
-# endpoint, /admin/, /staff/, video rooms and signalling, login) answers 503 naming the
-# suspension; Webex webhooks of the municipality do the same (videoconf.views), and Celery
+# A suspended municipality keeps only these: liveness and readiness for operations, static
+# assets and the language switch (so the notice can be read in English), and — because the
+# usual reason is an unpaid invoice — its admins' way to the invoices they must pay (login and
+# the read-only billing pages). Every other door (citizen pages, the rest of the tenant API
+# including the token endpoint, /admin/, /staff/, video rooms and signalling) answers 503 naming
+# the suspension; Webex webhooks of the municipality do the same (videoconf.views), and Celery
 # work in its schema stops (platform_core.celery). The vendor decides this list.
-SUSPENDED_OPEN_PREFIXES = ("/healthz", "/readyz", "/static/", "/i18n/")
+SUSPENDED_OPEN_PREFIXES = (
+    "/healthz",
+    "/readyz",
+    "/static/",
+    "/i18n/",
+    "/account/login/",
+    "/account/logout/",
+    "/staff/billing/",
+    "/api/admin/billing/",
+)
 # Doors used by the municipality's own people, who get the operator-facing notice.
 STAFF_PREFIXES = ("/admin/", "/staff/", "/account/", "/api/admin/", "/api/staff/", "/api/auth/")
 

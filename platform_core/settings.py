@@ -294,6 +294,23 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "scheduling.booking_tasks.open_appointment_video_sessions",
         "schedule": 60.0,
     },
+    # Billing: one task each in the public schema, scanning all billing accounts
+    # (platform_core.beat.PlatformScheduler runs entries naming "public" there).
+    "billing-suspend-overdue": {
+        "task": "billing.tasks.suspend_overdue",
+        "schedule": 3600.0,
+        "tenant_schemas": ["public"],
+    },
+    "billing-sync-pending": {
+        "task": "billing.tasks.sync_pending_accounts",
+        "schedule": 600.0,
+        "tenant_schemas": ["public"],
+    },
+    "billing-report-usage": {
+        "task": "billing.tasks.report_usage",
+        "schedule": crontab(day_of_month="1", hour=2, minute=30),
+        "tenant_schemas": ["public"],
+    },
 }
 
 # --- product defaults ------------------------------------------------------------------------
@@ -319,6 +336,44 @@ BOOKING_VIDEO_OPEN_MINUTES = env.int("BOOKING_VIDEO_OPEN_MINUTES", default=10)
 STRIPE_API_KEY = env.str("STRIPE_API_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
 STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="")
+# German public bodies pay by invoice: `send_invoice`, due after STRIPE_DAYS_UNTIL_DUE days.
+# A local fake (STRIPE_API_BASE set, e.g. localstripe) knows only `charge_automatically`, and
+# onboarding then gives the customer the fake's accepting test card (see README, Stripe).
+STRIPE_COLLECTION_METHOD = env.str(
+    "STRIPE_COLLECTION_METHOD",
+    default="charge_automatically" if STRIPE_API_BASE else "send_invoice",
+)
+STRIPE_DAYS_UNTIL_DUE = env.int("STRIPE_DAYS_UNTIL_DUE", default=30)
+# The card a local fake's customers get (localstripe: 4242… pays, 4000000000000341 declines).
+STRIPE_DEV_TEST_CARD = env.str("STRIPE_DEV_TEST_CARD", default="4242424242424242")
+# Every Stripe call: timeout (s); retries of connection errors and 5xx inside the call (the
+# library's, with our idempotency key); a 429's Retry-After is honoured up to this long, at
+# most STRIPE_RATE_LIMIT_RETRIES times, before the Celery task retries later with backoff.
+STRIPE_TIMEOUT_SECONDS = env.float("STRIPE_TIMEOUT_SECONDS", default=20.0)
+STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=2)
+STRIPE_MAX_RETRY_AFTER_SECONDS = env.float("STRIPE_MAX_RETRY_AFTER_SECONDS", default=10.0)
+STRIPE_RATE_LIMIT_RETRIES = env.int("STRIPE_RATE_LIMIT_RETRIES", default=3)
+# Days a municipality stays `past_due` (banner for its admins) before it is suspended.
+BILLING_GRACE_PERIOD_DAYS = env.int("BILLING_GRACE_PERIOD_DAYS", default=14)
+BILLING_VAT_PERCENT = env.int("BILLING_VAT_PERCENT", default=19)
+# The vendor as seller on every invoice and e-invoice (XRechnung needs address, contact,
+# VAT ID and the bank account for credit transfers).
+BILLING_SELLER = env.json(
+    "BILLING_SELLER",
+    default={
+        "name": "Virtuelles Bürgerbüro GmbH",
+        "street": "Musterstraße 1",
+        "postal_code": "93047",
+        "city": "Regensburg",
+        "country": "DE",
+        "vat_id": "DE123456789",
+        "contact_name": "Buchhaltung",
+        "phone": "+49 941 000000",
+        "email": "rechnung@example.org",
+        "iban": "DE02120300000000202051",
+        "bic": "BYLADEM1001",
+    },
+)
 WEBEX_API_BASE = env.str("WEBEX_API_BASE", default="https://webexapis.com/v1")
 # Every Webex call: timeout (s), retries of 5xx/connection errors with exponential backoff, and
 # the longest Retry-After of a 429 we wait for inside a request before giving up.
@@ -348,7 +403,7 @@ LOGGING = {
         "console": {"class": "logging.StreamHandler", "filters": ["tenant"], "formatter": "plain"}
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "stripe": {"level": "WARNING"}},
 }
 
 if SENTRY_DSN:

@@ -24,6 +24,8 @@ urlpatterns = [
         name="api-municipalities",
     ),
     path("webhooks/", include("videoconf.webhook_urls")),
+    path("webhooks/", include("billing.webhook_urls")),
+    path("", include("billing.urls_vendor")),
     path(
         "api/platform/municipalities/<slug:slug>/",
         tenant_apis.MunicipalityDetailApi.as_view(),

@@ -22,4 +22,5 @@ urlpatterns = [
     path("", include("offices.urls")),
     path("", include("scheduling.urls")),
     path("", include("videoconf.urls")),
+    path("", include("billing.urls_tenant")),
 ]

@@ -9,11 +9,11 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from billing.models import PLANS
 from platform_core.errors import drf_validation_error
 from platform_core.permissions import IsVendorStaff
 from tenants import selectors, services
 from tenants.models import Municipality, State
+from tenants.plans import Plan
 
 
 class MunicipalityOutputSerializer(serializers.Serializer):
@@ -47,7 +47,12 @@ class MunicipalityCreateSerializer(serializers.Serializer):
     admin_password = serializers.CharField(
         required=False, allow_blank=False, write_only=True, min_length=8, max_length=128
     )
-    plan = serializers.ChoiceField(choices=list(PLANS), required=False)
+    plan = serializers.ChoiceField(choices=Plan.choices, required=False)
+    billing = serializers.DictField(
+        child=serializers.CharField(max_length=200, allow_blank=True),
+        required=False,
+        help_text="Billing details: email, address_line1, postal_code, city, vat_id, leitweg_id.",
+    )
 
 
 class MunicipalityUpdateSerializer(serializers.Serializer):
@@ -81,6 +86,7 @@ class MunicipalityListApi(APIView):
                     admin_email=data["admin_email"],
                     admin_password=data.get("admin_password"),
                     plan=data.get("plan"),
+                    billing=data.get("billing") or {},
                 ),
                 acting_user=request.user,
             )

@@ -162,6 +162,27 @@ MUNICIPALITIES = [
     ("burglengenfeld", "Stadt Burglengenfeld", "BY", "town", BURGLENGENFELD_OFFICES),
     ("landkreis-regensburg", "Landkreis Regensburg", "BY", "county", REGENSBURG_OFFICES),
 ]
+# Plan and billing details (handed to billing on onboarding); Leitweg-IDs for the e-invoice.
+DEMO_BILLING = {
+    "burglengenfeld": (
+        "standard",
+        {
+            "address_line1": "Marktplatz 2-6",
+            "postal_code": "93133",
+            "city": "Burglengenfeld",
+            "leitweg_id": "09376116-RECHNUNG-06",
+        },
+    ),
+    "landkreis-regensburg": (
+        "county",
+        {
+            "address_line1": "Altmühlstraße 3",
+            "postal_code": "93059",
+            "city": "Regensburg",
+            "leitweg_id": "09375000-RECHNUNG-02",
+        },
+    ),
+}
 # Mon–Fri 08:00–12:00, Thursday also 14:00–18:00.
 DEMO_WINDOWS = [(d, time(8), time(12)) for d in range(5)] + [(3, time(14), time(18))]
 
@@ -188,6 +209,8 @@ def seed_demo(*, say: Callable[[str], None] = lambda m: None) -> None:
                     domains=[f"{slug}.{settings.PLATFORM_DOMAIN}"],
                     admin_email=f"admin@{slug}.example.org",
                     admin_password=ADMIN_PASSWORD,
+                    plan=DEMO_BILLING[slug][0],
+                    billing=DEMO_BILLING[slug][1],
                 ),
                 progress=say,
             )

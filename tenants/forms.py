@@ -1,8 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from billing.models import PLANS
 from tenants.models import Municipality, State
+from tenants.plans import DEFAULT_PLAN, Plan
 
 
 class OnboardingForm(forms.Form):
@@ -21,7 +21,7 @@ class OnboardingForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     admin_email = forms.EmailField(label=_("Administrator e-mail"))
-    plan = forms.ChoiceField(label=_("Plan"), choices=list(PLANS.items()), initial="standard")
+    plan = forms.ChoiceField(label=_("Plan"), choices=Plan.choices, initial=DEFAULT_PLAN)
 
     def domain_list(self) -> list[str]:
         return [d.strip() for d in self.cleaned_data.get("domains", "").split() if d.strip()]

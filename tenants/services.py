@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -12,12 +12,13 @@ from django.db import connection, transaction
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context, schema_exists
 
-from billing.services import billing_account_create
 from platform_core.audit import audit, diff
 from platform_core.models import User
 from platform_core.services import set_password_mail_send, user_create
 from tenants import validators
+from tenants.events import MunicipalityOnboarded, municipality_onboarded
 from tenants.models import Domain, Municipality
+from tenants.plans import DEFAULT_PLAN, Plan
 
 Progress = Callable[[str], None]
 
@@ -32,6 +33,9 @@ class OnboardingInput:
     admin_email: str
     admin_password: str | None = None
     plan: str | None = None
+    # Optional billing details (e-mail, address, VAT ID, Leitweg-ID), handed to the billing
+    # subscriber of `municipality_onboarded` as they are.
+    billing: Mapping[str, str] = field(default_factory=dict)
 
 
 def onboarding_validate(data: OnboardingInput) -> OnboardingInput:
@@ -72,13 +76,11 @@ def onboarding_validate(data: OnboardingInput) -> OnboardingInput:
             # Every municipality answers on its platform subdomain as well.
             check("domains", validators.validate_domain, platform_host)
             domains.append(platform_host)
-    plan = data.plan or "standard"
-    from billing.models import PLANS
-
-    if plan not in PLANS:
+    plan = data.plan or DEFAULT_PLAN
+    if plan not in Plan.values:
         errors.setdefault("plan", []).append(
             ValidationError(
-                _("Unknown plan; use one of %(plans)s.") % {"plans": ", ".join(PLANS)},
+                _("Unknown plan; use one of %(plans)s.") % {"plans": ", ".join(Plan.values)},
                 code="plan_invalid",
             )
         )
@@ -93,15 +95,17 @@ def onboarding_validate(data: OnboardingInput) -> OnboardingInput:
         admin_email=admin_email,
         admin_password=data.admin_password,
         plan=plan,
+        billing=dict(data.billing or {}),
     )
 
 
 def municipality_onboard(
     *, data: OnboardingInput, acting_user: User | None = None, progress: Progress | None = None
 ) -> Municipality:
-    """Create a municipality: schema (cloned from the template), domains, first admin and
-    billing account — all or nothing. PostgreSQL DDL is transactional, so a failure at any
-    step rolls the schema back together with the rows."""
+    """Create a municipality: schema (cloned from the template), domains, first admin, and
+    whatever the subscribers of `municipality_onboarded` add (billing opens its account) —
+    all or nothing. PostgreSQL DDL is transactional, so a failure at any step rolls the
+    schema back together with the rows."""
     say = progress or (lambda message: None)
     connection.set_schema_to_public()
     data = onboarding_validate(data)
@@ -118,7 +122,6 @@ def municipality_onboard(
             for index, host in enumerate(data.domains):
                 Domain.objects.create(domain=host, tenant=tenant, is_primary=index == 0)
             say(f"Domains: {', '.join(data.domains)}")
-            billing_account_create(municipality=tenant, plan=data.plan)
             audit(
                 acting_user=acting_user,
                 action="municipality.onboard",
@@ -133,6 +136,15 @@ def municipality_onboard(
                     base_url = tenant.url()
                     transaction.on_commit(lambda: _send_set_password(tenant, admin, base_url))
             say(f"Administrator {data.admin_email} created.")
+            municipality_onboarded.send(
+                sender=Municipality,
+                event=MunicipalityOnboarded(
+                    municipality=tenant,
+                    plan=data.plan or DEFAULT_PLAN,
+                    admin_email=data.admin_email,
+                    billing=data.billing,
+                ),
+            )
     except BaseException:
         connection.set_schema_to_public()
         _drop_orphan_schema(data.slug)
