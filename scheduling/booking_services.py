@@ -175,14 +175,29 @@ def _slot_or_error(
     raise _slot_taken()
 
 
+def _lock_official(official_id: object) -> None:
+    """Take the official's booking lock for the rest of the (sub)transaction.
+
+    Without it, two transactions inserting overlapping rows for one official can each find
+    the other's uncommitted row while PostgreSQL checks the exclusion constraint, and wait
+    for each other: a deadlock, which PostgreSQL breaks after `deadlock_timeout` by failing
+    one of them (a 500). It happens whenever a refused insert rolls back while others queue
+    behind it: they all recheck at once and find each other. Under this lock one insert per
+    official runs at a time; the next waits for the lock, then meets the committed row and
+    is refused cleanly. Taken inside the attempt's savepoint, the lock goes with a refused
+    attempt, so a booking never holds one official while it waits for another."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_advisory_key("official", official_id)])
+
+
 def _insert(
     ctx: BookingContext, slot: slot_engine.Slot, *, mode: str, reference: str | None, **fields
 ) -> Appointment:
     """Insert the appointment for the least loaded free official of the slot. If the
-    constraint refuses it (someone was faster), try once more with another official of the
-    same slot, then give up with 409 slot_taken."""
+    constraint refuses it (someone was faster), try the next official of the slot, and so on;
+    when every one is taken, 409 slot_taken."""
     tried: set[object] = set()
-    for _attempt in range(2):
+    while True:
         candidates = [o for o in ctx.officials if o.id in slot.official_ids and o.id not in tried]
         official_id = slot_engine.pick_official(
             slot.start, slot.end, mode, candidates, ctx.rules.buffer_minutes, tz=ctx.tz
@@ -193,6 +208,7 @@ def _insert(
         for _ref_attempt in range(3):
             try:
                 with transaction.atomic():  # a savepoint: a refusal leaves the outer one usable
+                    _lock_official(official_id)
                     return Appointment.objects.create(
                         kind=Appointment.Kind.APPOINTMENT,
                         reference=reference or new_reference(),
@@ -486,6 +502,7 @@ def appointment_block(
     for _attempt in range(3):
         try:
             with transaction.atomic():
+                _lock_official(official.pk)
                 block = Appointment.objects.create(
                     kind=Appointment.Kind.BLOCK,
                     reference=new_reference(),
