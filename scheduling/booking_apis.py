@@ -23,7 +23,7 @@ from scheduling import booking_error_codes as codes
 from scheduling import booking_selectors as selectors
 from scheduling import booking_services as services
 from scheduling.dayplan import APPOINTMENT, BLOCK, DayPlanEntry
-from scheduling.models import Appointment
+from scheduling.models import Appointment, AppointmentMail
 
 MODE_CHOICES = [Mode.VIDEO.value, Mode.IN_PERSON.value]
 
@@ -350,6 +350,7 @@ def day_plan_item(appointment: Appointment, tz: ZoneInfo, session) -> dict:
         label=appointment.reference,
         name="" if is_block else appointment.name,
         appointment=appointment,
+        mail_failed=getattr(appointment, "mail_failed", None),
     )
     user = appointment.official.user
     return {
@@ -386,6 +387,12 @@ class StaffDayPlanApi(APIView):
                 "name": serializers.CharField(),
                 "reason": serializers.CharField(),
                 "host_url": serializers.CharField(allow_null=True),
+                "mail_failed": serializers.ChoiceField(
+                    choices=AppointmentMail.Kind.choices,
+                    allow_null=True,
+                    help_text="The last mail to the citizen about this appointment finally "
+                    "failed (its kind): the citizen was not reached. Null otherwise.",
+                ),
             },
             many=True,
         ),

@@ -24,7 +24,7 @@ from scheduling import booking_error_codes as codes
 from scheduling import booking_selectors as selectors
 from scheduling import booking_services as services
 from scheduling.booking_apis import parse_start
-from scheduling.models import Appointment
+from scheduling.models import Appointment, AppointmentMail
 
 WEEK = 7
 
@@ -388,6 +388,9 @@ def staff_day_plan(request: HttpRequest) -> HttpResponse:
     today = timezone.localtime(timezone.now(), tz).date()
     day = _day(request.GET.get("date")) or today
     entries = selectors.day_plan(user=request.user, day=day, tz=tz)
+    for appointment, _session in entries:
+        if appointment.mail_failed:
+            appointment.mail_failed_label = AppointmentMail.Kind(appointment.mail_failed).label
     return _render(
         request,
         "scheduling/appointment_day_plan.html",
