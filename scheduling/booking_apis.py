@@ -19,6 +19,7 @@ from rest_framework.views import APIView
 from offices.models import Mode, StaffMember
 from platform_core.errors import ApiError, service_errors
 from platform_core.permissions import IsMunicipalAdmin, IsMunicipalStaff
+from scheduling import booking_dates
 from scheduling import booking_error_codes as codes
 from scheduling import booking_selectors as selectors
 from scheduling import booking_services as services
@@ -36,25 +37,21 @@ def field_error(name: str, message: str, code: str) -> serializers.ValidationErr
 
 
 def parse_start(value: str, name: str = "start") -> datetime:
-    """ISO 8601 with an offset (`Z` or `+01:00`); a naive time would be ambiguous."""
+    """ISO 8601 with an offset (`Z` or `+01:00`), within booking_dates' range."""
     try:
-        parsed = datetime.fromisoformat(value.strip())
-    except (ValueError, AttributeError):
-        raise field_error(
-            name, "Use ISO 8601, e.g. 2027-03-29T09:00:00+02:00.", "invalid"
-        ) from None
-    if parsed.tzinfo is None or parsed.utcoffset() is None:
-        raise field_error(name, "Give the time with its UTC offset.", codes.START_NEEDS_OFFSET)
-    return parsed
+        return booking_dates.parse_moment(value)
+    except booking_dates.DateInputError as exc:
+        raise field_error(name, exc.message, exc.code) from None
 
 
 def parse_day(value: str | None, name: str, default: date) -> date:
+    """YYYY-MM-DD within booking_dates' range; `default` when absent."""
     if value in (None, ""):
         return default
     try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise field_error(name, "Use YYYY-MM-DD.", codes.BAD_DATE) from None
+        return booking_dates.parse_date(value)
+    except booking_dates.DateInputError as exc:
+        raise field_error(name, exc.message, exc.code) from None
 
 
 def tz_of(request) -> ZoneInfo:
