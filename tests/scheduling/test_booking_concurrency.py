@@ -17,6 +17,7 @@ from django.db import IntegrityError, connection, transaction
 from django.test import Client
 
 from scheduling.models import Appointment
+from tests.conftest import api_token
 from tests.scheduling.test_booking_support import booking_body, booking_setup, local, working_day
 
 THREADS = 25
@@ -28,29 +29,37 @@ def _test_database(django_db_setup):
     collected test uses `db`; the constraint test below does, so this module works alone."""
 
 
-def book_concurrently(
-    ctx, bodies: list[dict], *, raise_errors: bool = True, rival: Callable | None = None
-) -> list[int]:
-    """POST every body at once, each from its own thread (and database connection).
+def book_concurrently(ctx, bodies: list[dict], **options) -> list[int]:
+    """POST every booking at once, each from its own thread (see post_concurrently)."""
+    return post_concurrently(ctx, [("/api/appointments/", body, {}) for body in bodies], **options)
 
-    With `rival`, the racers book behind a rival's write: `rival()` inserts a row in a
+
+def post_concurrently(
+    ctx,
+    requests: list[tuple[str, dict, dict]],
+    *,
+    raise_errors: bool = True,
+    rival: Callable | None = None,
+) -> list[int]:
+    """POST every (path, body, headers) at once, each from its own thread (and database
+    connection); the statuses in order.
+
+    With `rival`, the racers run behind a rival's write: `rival()` inserts a row in a
     transaction of its own that is still open while the racers book, and rolls back once
     every racer waits for a lock - as a booking does whose insert the constraint refuses."""
     cache.clear()  # the booking throttle counts per client address; these are many citizens
-    barrier = threading.Barrier(len(bodies))
-    statuses: list[int] = [0] * len(bodies)
+    barrier = threading.Barrier(len(requests))
+    statuses: list[int] = [0] * len(requests)
 
-    def run(index: int, body: dict) -> None:
+    def run(index: int, path: str, body: dict, headers: dict) -> None:
         try:
-            client = Client(HTTP_HOST=ctx.host, raise_request_exception=raise_errors)
+            client = Client(HTTP_HOST=ctx.host, raise_request_exception=raise_errors, **headers)
             barrier.wait(timeout=30)
-            statuses[index] = client.post(
-                "/api/appointments/", body, content_type="application/json"
-            ).status_code
+            statuses[index] = client.post(path, body, content_type="application/json").status_code
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=run, args=(i, b)) for i, b in enumerate(bodies)]
+    threads = [threading.Thread(target=run, args=(i, *r)) for i, r in enumerate(requests)]
     with ExitStack() as stack:
         if rival is not None:
             stack.enter_context(ctx.schema())
@@ -59,7 +68,7 @@ def book_concurrently(
         for t in threads:
             t.start()
         if rival is not None:
-            wait_for_lock_waiters(len(bodies))
+            wait_for_lock_waiters(len(requests))
             transaction.set_rollback(True)
     for t in threads:
         t.join(timeout=60)
@@ -132,6 +141,23 @@ ROUNDS = 3
 RACERS = 10
 
 
+def rival_row(setup, official, start):
+    """A write of a row holding `official` from `start` (see post_concurrently's rival)."""
+
+    def rival() -> None:
+        Appointment.objects.create(
+            kind=Appointment.Kind.BLOCK,
+            reference=f"RIVAL{start:%d%H%M}",
+            office=setup.office,
+            official=official,
+            start=start,
+            end=start + timedelta(minutes=30),
+            blocked_until=start + timedelta(minutes=35),
+        )
+
+    return rival
+
+
 @pytest.mark.committing
 @pytest.mark.usefixtures("_test_database")
 def test_racing_bookings_behind_a_refused_one_never_deadlock(committed_tenant):
@@ -150,20 +176,41 @@ def test_racing_bookings_behind_a_refused_one_never_deadlock(committed_tenant):
             booking_body(setup, start, email=f"r{hour}c{i}@example.org", name=f"Bürger {i}")
             for i in range(RACERS)
         ]
-
-        def rival(start=start):
-            Appointment.objects.create(
-                kind=Appointment.Kind.BLOCK,
-                reference=f"RIVAL{start.hour:02d}",
-                office=setup.office,
-                official=first,
-                start=start,
-                end=start + timedelta(minutes=30),
-                blocked_until=start + timedelta(minutes=35),
-            )
-
-        statuses = book_concurrently(committed_tenant, bodies, raise_errors=False, rival=rival)
+        statuses = book_concurrently(
+            committed_tenant, bodies, raise_errors=False, rival=rival_row(setup, first, start)
+        )
         assert Counter(statuses) == {201: officials, 409: RACERS - officials}, start
     with committed_tenant.schema():
         booked = Appointment.objects.filter(status="booked", kind="appointment")
         assert booked.count() == officials * ROUNDS
+
+
+@pytest.mark.committing
+@pytest.mark.usefixtures("_test_database")
+def test_an_admin_blocking_time_races_bookings_without_deadlock(committed_tenant):
+    """An admin's block of the official's hour and bookings of a slot in it, all behind a
+    rival's row: whoever gets the official first holds the time, the others get 409
+    (block_overlaps or slot_taken), nobody a 500."""
+    ctx = committed_tenant
+    with ctx.schema():
+        setup = booking_setup(officials=1)
+    official = setup.officials[0]
+    token = api_token(ctx.client(), ctx.admin_email)
+    admin = {"HTTP_AUTHORIZATION": f"Token {token}"}
+    day = working_day(7)
+    for hour in range(8, 8 + ROUNDS):
+        start = local(day, hour)
+        block = {
+            "official": official.pk,
+            "start": start.isoformat(),
+            "end": (start + timedelta(hours=1)).isoformat(),
+        }
+        requests = [("/api/admin/blocks/", block, admin)] + [
+            ("/api/appointments/", booking_body(setup, start, email=f"b{hour}c{i}@example.org"), {})
+            for i in range(RACERS - 1)
+        ]
+        statuses = post_concurrently(
+            ctx, requests, raise_errors=False, rival=rival_row(setup, official, start)
+        )
+        assert 500 not in statuses, (start, statuses)
+        assert Counter(statuses) == {201: 1, 409: RACERS - 1}, (start, statuses)
