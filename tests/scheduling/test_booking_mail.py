@@ -21,9 +21,9 @@ from scheduling.booking_tasks import mail_retry_countdown
 from scheduling.models import Appointment, AppointmentMail
 from tests.conftest import celery_broker, celery_worker
 from tests.scheduling.mail_backends import FlakyBackend
+from tests.scheduling.test_booking_api import book
 from tests.scheduling.test_booking_staff import admin_client, staff_client
 from tests.scheduling.test_booking_support import (
-    booking_body,
     booking_setup,
     local,
     post_json,
@@ -58,14 +58,6 @@ def setup_a(tenant_a):
 @pytest.fixture
 def day():
     return working_day(7)
-
-
-def book(ctx, setup, when, capture=None, **overrides):
-    body = booking_body(setup, when, **overrides)
-    if capture is None:
-        return post_json(ctx.client(), "/api/appointments/", body)
-    with capture(execute=True):
-        return post_json(ctx.client(), "/api/appointments/", body)
 
 
 def the_mail(**filters) -> AppointmentMail:
