@@ -150,6 +150,8 @@ def celery_worker() -> Iterator[None]:
 
     from platform_core.celery import app
 
+    previous_options = app.conf.broker_transport_options
+    app.conf.broker_transport_options = {"polling_interval": 0.05}  # default: once a second
     try:
         with (
             celery_broker("memory://"),
@@ -157,6 +159,7 @@ def celery_worker() -> Iterator[None]:
         ):
             yield
     finally:
+        app.conf.broker_transport_options = previous_options
         connection.close()
 
 
