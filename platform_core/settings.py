@@ -331,6 +331,10 @@ BOOKING_SLOT_STEP_MINUTES = env.int("BOOKING_SLOT_STEP_MINUTES", default=15)
 BOOKING_MAX_ACTIVE_PER_EMAIL = env.int("BOOKING_MAX_ACTIVE_PER_EMAIL", default=3)
 BOOKING_REMINDER_HOURS = env.int("BOOKING_REMINDER_HOURS", default=24)
 BOOKING_VIDEO_OPEN_MINUTES = env.int("BOOKING_VIDEO_OPEN_MINUTES", default=10)
+# Appointment mails: retries after a failing mail server, the first after this many seconds,
+# each further one after twice as long (60 s … 16 min: about half an hour in all).
+BOOKING_MAIL_MAX_RETRIES = env.int("BOOKING_MAIL_MAX_RETRIES", default=5)
+BOOKING_MAIL_RETRY_SECONDS = env.float("BOOKING_MAIL_RETRY_SECONDS", default=60.0)
 
 # --- integrations --------------------------------------------------------------------------
 STRIPE_API_KEY = env.str("STRIPE_API_KEY", default="")

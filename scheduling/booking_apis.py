@@ -20,11 +20,12 @@ from rest_framework.views import APIView
 from offices.models import Mode, StaffMember
 from platform_core.errors import ApiError, service_errors
 from platform_core.permissions import IsMunicipalAdmin, IsMunicipalStaff
+from scheduling import booking_dates
 from scheduling import booking_error_codes as codes
 from scheduling import booking_selectors as selectors
 from scheduling import booking_services as services
 from scheduling.dayplan import APPOINTMENT, BLOCK, DayPlanEntry
-from scheduling.models import Appointment
+from scheduling.models import Appointment, AppointmentMail
 
 MODE_CHOICES = [Mode.VIDEO.value, Mode.IN_PERSON.value]
 
@@ -37,25 +38,21 @@ def field_error(name: str, message: str, code: str) -> serializers.ValidationErr
 
 
 def parse_start(value: str, name: str = "start") -> datetime:
-    """ISO 8601 with an offset (`Z` or `+01:00`); a naive time would be ambiguous."""
+    """ISO 8601 with an offset (`Z` or `+01:00`), within booking_dates' range."""
     try:
-        parsed = datetime.fromisoformat(value.strip())
-    except (ValueError, AttributeError):
-        raise field_error(
-            name, _("Use ISO 8601, e.g. 2027-03-29T09:00:00+02:00."), "invalid"
-        ) from None
-    if parsed.tzinfo is None or parsed.utcoffset() is None:
-        raise field_error(name, _("Give the time with its UTC offset."), codes.START_NEEDS_OFFSET)
-    return parsed
+        return booking_dates.parse_moment(value)
+    except booking_dates.DateInputError as exc:
+        raise field_error(name, exc.message, exc.code) from None
 
 
 def parse_day(value: str | None, name: str, default: date) -> date:
+    """YYYY-MM-DD within booking_dates' range; `default` when absent."""
     if value in (None, ""):
         return default
     try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise field_error(name, _("Use YYYY-MM-DD."), codes.BAD_DATE) from None
+        return booking_dates.parse_date(value)
+    except booking_dates.DateInputError as exc:
+        raise field_error(name, exc.message, exc.code) from None
 
 
 def tz_of(request) -> ZoneInfo:
@@ -355,6 +352,7 @@ def day_plan_item(appointment: Appointment, tz: ZoneInfo, session) -> dict:
         label=appointment.reference,
         name="" if is_block else appointment.name,
         appointment=appointment,
+        mail_failed=getattr(appointment, "mail_failed", None),
     )
     user = appointment.official.user
     return {
@@ -391,6 +389,12 @@ class StaffDayPlanApi(APIView):
                 "name": serializers.CharField(),
                 "reason": serializers.CharField(),
                 "host_url": serializers.CharField(allow_null=True),
+                "mail_failed": serializers.ChoiceField(
+                    choices=AppointmentMail.Kind.choices,
+                    allow_null=True,
+                    help_text="The last mail to the citizen about this appointment finally "
+                    "failed (its kind): the citizen was not reached. Null otherwise.",
+                ),
             },
             many=True,
         ),

@@ -1,6 +1,8 @@
 """Appointment mails in the citizen's language (de/en), with an .ics for the calendar.
 
-Called from `transaction.on_commit` (never inside the booking's transaction). Each template
+Sent by the Celery task `scheduling.booking_tasks.send_appointment_mail` (never inside the
+booking's transaction, never in the citizen's request), which retries a failing mail
+server and records the outcome (`AppointmentMail`). Each template
 `scheduling/mail/<kind>_<language>.txt` holds the subject on its first line, then the body.
 The manage link carries the raw manage token, which exists only while the citizen's request
 runs (the database has its hash): confirmation and reschedule mails have it, reminders and
@@ -10,12 +12,13 @@ cancellations point back to the confirmation instead.
 from __future__ import annotations
 
 import logging
+import smtplib
 from email.utils import parseaddr
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
@@ -79,26 +82,34 @@ def _ics(appointment: Appointment, tenant, *, method: str, sequence: int, url: s
     )
 
 
-def _send(
-    appointment_id: int,
-    kind: str,
-    *,
-    method: str | None = None,
-    token: str = "",
-    message: str = "",
-    sequence_bump: int = 0,
-) -> None:
+# kind -> (.ics method or None for no calendar file, SEQUENCE bump)
+KINDS: dict[str, tuple[str | None, int]] = {
+    "confirmation": (ics.REQUEST, 0),
+    "rescheduled": (ics.REQUEST, 0),
+    "cancellation": (ics.CANCEL, 1),
+    "reminder": (None, 0),
+}
+
+
+def send(*, appointment_id: int, kind: str, manage_token: str = "", message: str = "") -> bool:
+    """Render and send one mail about the appointment. False when there is nobody to write
+    to (the appointment is gone or has no address); the mail backend's errors propagate."""
     from scheduling.booking_selectors import reschedule_count
 
+    method, sequence_bump = KINDS[kind]
     appointment = (
         Appointment.objects.select_related("office", "service").filter(pk=appointment_id).first()
     )
     if appointment is None or not appointment.email:
-        return
+        return False
     tenant = current_municipality()
     tz = ZoneInfo(tenant.time_zone)
     language = appointment.language if appointment.language in ("de", "en") else "de"
-    url = manage_url(tenant=tenant, reference=appointment.reference, token=token) if token else ""
+    url = (
+        manage_url(tenant=tenant, reference=appointment.reference, token=manage_token)
+        if manage_token
+        else ""
+    )
     context = {
         "appointment": appointment,
         "office": appointment.office,
@@ -124,19 +135,24 @@ def _send(
         mail.attach("termin.ics", data, f"text/calendar; method={method}; charset=UTF-8")
     mail.send()
     logger.info("appointment mail %s sent for appointment %s", kind, appointment.pk)
+    return True
 
 
-def send_confirmation(*, appointment_id: int, manage_token: str) -> None:
-    _send(appointment_id, "confirmation", method=ics.REQUEST, token=manage_token)
+def error_is_transient(exc: BaseException) -> bool:
+    """Worth another try later: the mail server (or the database) is unreachable, busy or
+    refuses for now. Not: the server refuses the citizen's address for good, or a bug."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return False
+    return isinstance(exc, smtplib.SMTPException | OSError | DatabaseError)
 
 
-def send_rescheduled(*, appointment_id: int, manage_token: str = "") -> None:
-    _send(appointment_id, "rescheduled", method=ics.REQUEST, token=manage_token)
-
-
-def send_cancellation(*, appointment_id: int, message: str = "") -> None:
-    _send(appointment_id, "cancellation", method=ics.CANCEL, message=message, sequence_bump=1)
-
-
-def send_reminder(*, appointment_id: int) -> None:
-    _send(appointment_id, "reminder")
+def describe_error(exc: BaseException) -> str:
+    """The error for the delivery record: its type and SMTP codes, never its text (which can
+    name the citizen's address)."""
+    codes: list[int] = []
+    if isinstance(exc, smtplib.SMTPResponseException):
+        codes = [exc.smtp_code]
+    elif isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = sorted({code for code, _text in exc.recipients.values()})
+    suffix = f" {' '.join(map(str, codes))}" if codes else ""
+    return f"{type(exc).__name__}{suffix}"[:100]

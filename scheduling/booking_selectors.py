@@ -29,10 +29,16 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db.models import (
     BigIntegerField,
+    Case,
+    CharField,
+    F,
     Func,
+    OuterRef,
     Prefetch,
     Q,
     QuerySet,
+    Subquery,
+    When,
     prefetch_related_objects,
 )
 from django.utils import timezone
@@ -41,7 +47,7 @@ from offices.holidays import holiday_dates
 from offices.models import Closure, LocalHoliday, Mode, Office, Service, StaffMember
 from offices.selectors import build_calendar
 from scheduling import slot_engine
-from scheduling.models import Appointment, hash_secret
+from scheduling.models import Appointment, AppointmentMail, hash_secret
 
 MAX_RANGE_DAYS = 62
 
@@ -326,15 +332,41 @@ def staff_offices(user) -> QuerySet[Office]:
     return Office.objects.filter(staff__user=user)
 
 
+def with_mail_failed(rows: QuerySet[Appointment]) -> QuerySet[Appointment]:
+    """Annotate `mail_failed`: the kind of the last mail to the citizen about the appointment
+    if it finally failed - the citizen was not reached - else None. A later mail that went
+    out did reach them; one still being retried does not count yet."""
+    last_finished = (
+        AppointmentMail.objects.filter(appointment=OuterRef("pk"))
+        .exclude(status=AppointmentMail.Status.PENDING)
+        .order_by("-created_at", "-pk")
+        .annotate(
+            failed_kind=Case(
+                When(status=AppointmentMail.Status.FAILED, then=F("kind")),
+                default=None,
+                output_field=CharField(),
+            )
+        )
+    )
+    return rows.annotate(mail_failed=Subquery(last_finished.values("failed_kind")[:1]))
+
+
 def day_plan_appointments(
     *, offices: QuerySet[Office] | list[Office], day: date, tz: ZoneInfo
 ) -> list[Appointment]:
     """The local day's appointments and blocked time of these offices, in-person and video
-    mixed, ordered by start. Cancelled rows are left out; no-shows and done stay."""
+    mixed, ordered by start, each with `mail_failed` (see `with_mail_failed`). Cancelled rows
+    are left out unless the citizen never got the cancellation (staff must tell them);
+    no-shows and done stay."""
     since, until = local_day_bounds(day, day, tz)
     rows = (
-        Appointment.objects.filter(office__in=offices, start__lt=until, end__gt=since)
-        .exclude(status=Appointment.Status.CANCELLED)
+        with_mail_failed(
+            Appointment.objects.filter(office__in=offices, start__lt=until, end__gt=since)
+        )
+        .filter(
+            ~Q(status=Appointment.Status.CANCELLED)
+            | Q(mail_failed=AppointmentMail.Kind.CANCELLATION)
+        )
         .select_related("office", "service", "official__user")
         .order_by("start", "official_id", "pk")
     )

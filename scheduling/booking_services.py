@@ -14,7 +14,6 @@ import logging
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -39,7 +38,7 @@ from scheduling.booking_selectors import (
     open_video_session,
     reschedule_count,
 )
-from scheduling.models import Appointment, hash_secret
+from scheduling.models import Appointment, AppointmentMail, hash_secret
 
 logger = logging.getLogger(__name__)
 
@@ -182,14 +181,29 @@ def _slot_or_error(
     raise _slot_taken()
 
 
+def _lock_official(official_id: object) -> None:
+    """Take the official's booking lock for the rest of the (sub)transaction.
+
+    Without it, two transactions inserting overlapping rows for one official can each find
+    the other's uncommitted row while PostgreSQL checks the exclusion constraint, and wait
+    for each other: a deadlock, which PostgreSQL breaks after `deadlock_timeout` by failing
+    one of them (a 500). It happens whenever a refused insert rolls back while others queue
+    behind it: they all recheck at once and find each other. Under this lock one insert per
+    official runs at a time; the next waits for the lock, then meets the committed row and
+    is refused cleanly. Taken inside the attempt's savepoint, the lock goes with a refused
+    attempt, so a booking never holds one official while it waits for another."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_advisory_key("official", official_id)])
+
+
 def _insert(
     ctx: BookingContext, slot: slot_engine.Slot, *, mode: str, reference: str | None, **fields
 ) -> Appointment:
     """Insert the appointment for the least loaded free official of the slot. If the
-    constraint refuses it (someone was faster), try once more with another official of the
-    same slot, then give up with 409 slot_taken."""
+    constraint refuses it (someone was faster), try the next official of the slot, and so on;
+    when every one is taken, 409 slot_taken."""
     tried: set[object] = set()
-    for _attempt in range(2):
+    while True:
         candidates = [o for o in ctx.officials if o.id in slot.official_ids and o.id not in tried]
         official_id = slot_engine.pick_official(
             slot.start, slot.end, mode, candidates, ctx.rules.buffer_minutes, tz=ctx.tz
@@ -200,6 +214,7 @@ def _insert(
         for _ref_attempt in range(3):
             try:
                 with transaction.atomic():  # a savepoint: a refusal leaves the outer one usable
+                    _lock_official(official_id)
                     return Appointment.objects.create(
                         kind=Appointment.Kind.APPOINTMENT,
                         reference=reference or new_reference(),
@@ -285,9 +300,8 @@ def appointment_book(
             "official": appointment.official_id,
         },
     )
-    transaction.on_commit(
-        partial(booking_mail.send_confirmation, appointment_id=appointment.pk, manage_token=token),
-        robust=True,
+    appointment_mail_queue(
+        appointment=appointment, kind=AppointmentMail.Kind.CONFIRMATION, manage_token=token
     )
     return BookingResult(appointment=appointment, manage_token=token)
 
@@ -368,11 +382,10 @@ def appointment_reschedule(
             "replaces": old.pk,
         },
     )
-    transaction.on_commit(
-        partial(booking_mail.send_rescheduled, appointment_id=new.pk, manage_token=manage_token),
-        robust=True,
+    appointment_mail_queue(
+        appointment=new, kind=AppointmentMail.Kind.RESCHEDULED, manage_token=manage_token
     )
-    transaction.on_commit(partial(_end_video_sessions, appointment_id=old.pk), robust=True)
+    _end_video_sessions_on_commit(appointment_id=old.pk)
     return new
 
 
@@ -420,10 +433,8 @@ def appointment_cancel(
             "with_message": bool(message),
         },
     )
-    transaction.on_commit(
-        partial(booking_mail.send_cancellation, appointment_id=row.pk, message=message), robust=True
-    )
-    transaction.on_commit(partial(_end_video_sessions, appointment_id=row.pk), robust=True)
+    appointment_mail_queue(appointment=row, kind=AppointmentMail.Kind.CANCELLATION, message=message)
+    _end_video_sessions_on_commit(appointment_id=row.pk)
     return row
 
 
@@ -495,6 +506,7 @@ def appointment_block(
     for _attempt in range(3):
         try:
             with transaction.atomic():
+                _lock_official(official.pk)
                 block = Appointment.objects.create(
                     kind=Appointment.Kind.BLOCK,
                     reference=new_reference(),
@@ -555,10 +567,8 @@ def appointment_reminders_send(*, now: datetime | None = None) -> int:
         Appointment.objects.filter(pk__in=ids + skipped, reminder_sent_at__isnull=True).update(
             reminder_sent_at=now
         )
-        for pk in ids:
-            transaction.on_commit(
-                partial(booking_mail.send_reminder, appointment_id=pk), robust=True
-            )
+        for appointment in Appointment.objects.filter(pk__in=ids):
+            appointment_mail_queue(appointment=appointment, kind=AppointmentMail.Kind.REMINDER)
     return len(ids)
 
 
@@ -621,6 +631,14 @@ def appointment_guest_join_url(*, appointment: Appointment) -> str | None:
     return url
 
 
+def _end_video_sessions_on_commit(*, appointment_id: int) -> None:
+    # A named function, not a partial: on_commit's `robust` error handler needs __qualname__.
+    def end() -> None:
+        _end_video_sessions(appointment_id=appointment_id)
+
+    transaction.on_commit(end, robust=True)
+
+
 def _end_video_sessions(*, appointment_id: int) -> None:
     from videoconf.models import VideoSession
     from videoconf.services import VideoProviderError, video_session_end
@@ -632,3 +650,78 @@ def _end_video_sessions(*, appointment_id: int) -> None:
             video_session_end(session=session)
         except VideoProviderError as exc:
             logger.warning("video meeting %s not ended: %s", session.pk, exc.message)
+
+
+# --- mails to the citizen ---------------------------------------------------------------------
+
+
+def appointment_mail_queue(
+    *, appointment: Appointment, kind: str, manage_token: str = "", message: str = ""
+) -> AppointmentMail | None:
+    """Record a mail to the citizen and, once the write commits, hand it to the mail task.
+
+    Mail never decides the answer to a committed write: the task sends it later, retries a
+    failing mail server with exponential backoff and records the outcome; when it finally
+    fails the staff's day plan says the citizen was not reached. The raw manage token (the
+    database has only its hash) and an admin's message travel in the task's arguments.
+    If the task cannot even be queued (broker down), the mail counts as failed at once."""
+    if not appointment.email:
+        return None
+    record = AppointmentMail.objects.create(appointment=appointment, kind=kind)
+    schema = connection.schema_name  # delay_on_commit would take the schema at commit time
+
+    def enqueue() -> None:
+        from scheduling.booking_tasks import send_appointment_mail
+
+        try:
+            send_appointment_mail.apply_async(
+                kwargs={"mail_id": record.pk, "manage_token": manage_token, "message": message},
+                headers={"_schema_name": schema},
+            )
+        except Exception as exc:
+            logger.exception("appointment mail %s could not be queued", record.pk)
+            appointment_mail_failed(mail_id=record.pk, error=exc)
+
+    transaction.on_commit(enqueue, robust=True)
+    return record
+
+
+def appointment_mail_deliver(*, mail_id: int, manage_token: str = "", message: str = "") -> bool:
+    """One attempt at sending a recorded mail, counted in `attempts`. True when it went out
+    now; False when there is nothing (more) to send (already sent or given up, or nobody to
+    write to). The mail server's error propagates, the record stays pending for a retry."""
+    with transaction.atomic():
+        record = AppointmentMail.objects.select_for_update().filter(pk=mail_id).first()
+        if record is None or record.status != AppointmentMail.Status.PENDING:
+            return False
+        record.attempts += 1
+        record.save(update_fields=["attempts"])
+    try:
+        sent = booking_mail.send(
+            appointment_id=record.appointment_id,
+            kind=record.kind,
+            manage_token=manage_token,
+            message=message,
+        )
+    except Exception as exc:
+        AppointmentMail.objects.filter(pk=mail_id).update(error=booking_mail.describe_error(exc))
+        raise
+    AppointmentMail.objects.filter(pk=mail_id).update(
+        status=AppointmentMail.Status.SENT if sent else AppointmentMail.Status.FAILED,
+        error="" if sent else "no recipient",
+        finished_at=timezone.now(),
+    )
+    return sent
+
+
+def appointment_mail_failed(*, mail_id: int, error: BaseException) -> None:
+    """Give up on a mail: it stays `failed`, and the day plan shows that the citizen was not
+    reached (staff call them instead)."""
+    AppointmentMail.objects.filter(pk=mail_id, status=AppointmentMail.Status.PENDING).update(
+        status=AppointmentMail.Status.FAILED,
+        error=booking_mail.describe_error(error),
+        finished_at=timezone.now(),
+    )
+    logger.warning(
+        "appointment mail %s failed for good (%s)", mail_id, booking_mail.describe_error(error)
+    )

@@ -14,17 +14,17 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from rest_framework import serializers
 
 from offices.models import Mode
 from platform_core.errors import ApiError
+from scheduling import booking_dates
 from scheduling import booking_error_codes as codes
 from scheduling import booking_selectors as selectors
 from scheduling import booking_services as services
-from scheduling.booking_apis import parse_start
-from scheduling.models import Appointment
+from scheduling.models import Appointment, AppointmentMail
 
 WEEK = 7
 
@@ -39,11 +39,20 @@ def _render(request: HttpRequest, template: str, context: dict, status: int = 20
         return render(request, template, context, status=status)
 
 
-def _day(value: str | None) -> date | None:
+def _date_param(value: str | None) -> tuple[date | None, str]:
+    """A date from the query string: the date (None when absent or unusable) and the problem
+    to tell the user ("" when fine)."""
+    if not value:
+        return None, ""
     try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
+        return booking_dates.parse_date(value), ""
+    except booking_dates.DateInputError as exc:
+        if exc.code == codes.DATE_OUT_OF_RANGE:
+            return None, _("Please choose a date between %(first)s and %(last)s.") % {
+                "first": date_format(booking_dates.EARLIEST),
+                "last": date_format(booking_dates.LATEST),
+            }
+        return None, _("Please enter the date as YYYY-MM-DD.")
 
 
 def _error_messages() -> dict[str, str]:
@@ -109,8 +118,8 @@ def _week(*, request, office, service, mode: str | None, first: date | None, tod
 
 def _start_or_none(value: str):
     try:
-        return parse_start(value) if value else None
-    except serializers.ValidationError:  # unparsable: the citizen chooses a slot again
+        return booking_dates.parse_moment(value) if value else None
+    except booking_dates.DateInputError:  # unusable: the citizen chooses a slot again
         return None
 
 
@@ -186,13 +195,16 @@ def book(request: HttpRequest, slug: str) -> HttpResponse:
 
     tz = _tz(request)
     today = timezone.localtime(timezone.now(), tz).date()
+    first, date_problem = _date_param(params.get("from"))
+    if date_problem and not problem:
+        problem, status = date_problem, 400
     week = (
         _week(
             request=request,
             office=office,
             service=service,
             mode=mode,
-            first=_day(params.get("from")),
+            first=first,
             today=today,
         )
         if service and mode
@@ -260,6 +272,7 @@ def _manage_context(request: HttpRequest, appointment: Appointment, token: str) 
         else ()
     )
     mode = request.GET.get("mode") if request.GET.get("mode") in modes else appointment.mode
+    first, problem = _date_param(request.GET.get("from"))
     week = None
     if upcoming and appointment.service and mode in modes:
         week = _week(
@@ -267,7 +280,7 @@ def _manage_context(request: HttpRequest, appointment: Appointment, token: str) 
             office=appointment.office,
             service=appointment.service,
             mode=mode,
-            first=_day(request.GET.get("from")),
+            first=first,
             today=today,
         )
     joinable = appointment.mode == Mode.VIDEO and appointment.status in services.JOINABLE
@@ -275,6 +288,7 @@ def _manage_context(request: HttpRequest, appointment: Appointment, token: str) 
     keep = {"token": token, "mode": mode}
     return {
         "appointment": appointment,
+        "problem": problem,
         "token": token,
         "upcoming": upcoming,
         "week": week,
@@ -305,8 +319,12 @@ def _manage_path(reference: str, token: str) -> str:
 @require_GET
 def manage(request: HttpRequest, reference: str) -> HttpResponse:
     appointment, token = _citizen_appointment(request, reference)
+    context = _manage_context(request, appointment, token)
     return _render(
-        request, "scheduling/appointment_manage.html", _manage_context(request, appointment, token)
+        request,
+        "scheduling/appointment_manage.html",
+        context,
+        status=400 if context["problem"] else 200,
     )
 
 
@@ -386,8 +404,12 @@ def staff_day_plan(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     tz = _tz(request)
     today = timezone.localtime(timezone.now(), tz).date()
-    day = _day(request.GET.get("date")) or today
+    day, problem = _date_param(request.GET.get("date"))
+    day = day or today
     entries = selectors.day_plan(user=request.user, day=day, tz=tz)
+    for appointment, _session in entries:
+        if appointment.mail_failed:
+            appointment.mail_failed_label = AppointmentMail.Kind(appointment.mail_failed).label
     return _render(
         request,
         "scheduling/appointment_day_plan.html",
@@ -397,5 +419,7 @@ def staff_day_plan(request: HttpRequest) -> HttpResponse:
             "today": today,
             "prev_day": day - timedelta(days=1),
             "next_day": day + timedelta(days=1),
+            "problem": problem,
         },
+        status=400 if problem else 200,
     )

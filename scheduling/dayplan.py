@@ -13,6 +13,7 @@ from datetime import date, datetime, tzinfo
 from django.db.models import Q
 
 from offices.models import Office, Service, StaffMember
+from scheduling.booking_selectors import with_mail_failed
 from scheduling.models import Appointment, Ticket
 from scheduling.queue_selectors import local_day_bounds, local_tz
 
@@ -32,6 +33,9 @@ class DayPlanEntry:
     name: str  # the citizen's name where given ("" for blocks)
     appointment: Appointment | None = None
     ticket: Ticket | None = None
+    # The kind of the appointment's last mail if it finally failed: the citizen was not
+    # reached (see booking_selectors.with_mail_failed).
+    mail_failed: str | None = None
 
     def as_dict(self, tz: tzinfo | None = None) -> dict:
         """JSON-ready; times in `tz` (default: the municipality's time zone) with offset."""
@@ -48,6 +52,7 @@ class DayPlanEntry:
             "label": self.label,
             "name": self.name,
             "id": (self.appointment or self.ticket).pk,
+            "mail_failed": self.mail_failed,
         }
 
 
@@ -57,7 +62,9 @@ def day_plan(*, member: StaffMember, day: date) -> list[DayPlanEntry]:
     since, until = local_day_bounds(day)
     entries: list[DayPlanEntry] = []
     appointments = (
-        Appointment.objects.filter(official=member, start__lt=until, end__gt=since)
+        with_mail_failed(
+            Appointment.objects.filter(official=member, start__lt=until, end__gt=since)
+        )
         .exclude(status=Appointment.Status.CANCELLED)
         .select_related("office", "service")
     )
@@ -75,6 +82,7 @@ def day_plan(*, member: StaffMember, day: date) -> list[DayPlanEntry]:
                 label=a.reference,
                 name="" if is_block else a.name,
                 appointment=a,
+                mail_failed=a.mail_failed,
             )
         )
     tickets = (

@@ -156,3 +156,38 @@ class Appointment(models.Model):
 
     def __str__(self) -> str:
         return self.reference
+
+
+class AppointmentMail(models.Model):
+    """One mail to the citizen about an appointment, and whether the mail server took it.
+
+    Mails go out through a Celery task with retries (`scheduling.booking_tasks`); a mail
+    that finally failed stays `failed`, and the staff's day plan says the citizen was not
+    reached. No personal data here: the address is the appointment's, the text comes from
+    the templates, and `error` holds only the error's type and SMTP code."""
+
+    class Kind(models.TextChoices):
+        CONFIRMATION = "confirmation", _("Confirmation")
+        RESCHEDULED = "rescheduled", _("Change of appointment")
+        CANCELLATION = "cancellation", _("Cancellation")
+        REMINDER = "reminder", _("Reminder")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="mails")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["appointment", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.status} ({self.appointment_id})"

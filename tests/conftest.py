@@ -11,6 +11,7 @@ import itertools
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
@@ -98,6 +99,68 @@ def django_db_setup(django_db_setup, django_db_blocker):
             User.objects.create_user(
                 "vendor@example.org", PASSWORD, role="vendor", is_staff=True, is_superuser=True
             )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _celery_tasks_run_where_they_are_sent() -> None:
+    """Tasks run eagerly, in the sending thread and schema (with their retries, without the
+    waits), as a worker would run them; a test that starts a real worker switches this off."""
+    from platform_core.celery import app
+
+    app.conf.task_always_eager = True
+
+
+def celery_broker_reset() -> None:
+    """Forget the Celery app's broker connections and producer pools, so the next send uses
+    the broker now configured. app.close() drops the connection pool but not the producer
+    pool (which eager sends create too), and it deregisters the app, after which shared tasks
+    of modules imported later would no longer reach it: register it again."""
+    from celery._state import _register_app
+
+    from platform_core.celery import app
+
+    app.close()
+    _register_app(app)
+    app.amqp._producer_pool = None
+
+
+@contextmanager
+def celery_broker(url: str, *, eager: bool = False) -> Iterator[None]:
+    """Send tasks to the broker at `url` (the write URL outranks broker_url, and
+    CELERY_BROKER_URL in the environment outranks both)."""
+    from platform_core.celery import app
+
+    previous = (app.conf.broker_write_url, app.conf.broker_read_url, app.conf.task_always_eager)
+    app.conf.broker_write_url = app.conf.broker_read_url = url
+    app.conf.task_always_eager = eager
+    celery_broker_reset()
+    try:
+        yield
+    finally:
+        app.conf.broker_write_url, app.conf.broker_read_url, app.conf.task_always_eager = previous
+        celery_broker_reset()
+
+
+@contextmanager
+def celery_worker() -> Iterator[None]:
+    """A real Celery worker (a thread of this process) consuming from an in-memory broker
+    that this process's producers publish to, for tests of what eager mode hides: schemas
+    carried in messages, retries with their countdowns."""
+    from celery.contrib.testing.worker import start_worker
+
+    from platform_core.celery import app
+
+    previous_options = app.conf.broker_transport_options
+    app.conf.broker_transport_options = {"polling_interval": 0.05}  # default: once a second
+    try:
+        with (
+            celery_broker("memory://"),
+            start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10),
+        ):
+            yield
+    finally:
+        app.conf.broker_transport_options = previous_options
+        connection.close()
 
 
 @pytest.fixture(autouse=True)

@@ -13,6 +13,7 @@ from django_tenants.utils import schema_context
 
 from offices.models import StaffMember
 from platform_core.celery import app
+from tests.conftest import celery_worker
 from tests.offices.factories import make_office, make_official
 
 
@@ -23,8 +24,6 @@ def test_every_beat_entry_names_a_registered_task():
 
 
 def test_task_sent_from_a_municipality_runs_in_that_schema(committed_tenant):
-    from celery.contrib.testing.worker import start_worker
-
     from offices.tasks import expire_stale_presence
 
     long_ago = timezone.now() - timedelta(hours=2)
@@ -33,28 +32,16 @@ def test_task_sent_from_a_municipality_runs_in_that_schema(committed_tenant):
         member = make_official(office, presence="available", last_seen_at=long_ago)
     connection.set_schema_to_public()
 
-    # An in-memory broker shared by this process's producer and the worker thread. The
-    # write URL outranks broker_url (and CELERY_BROKER_URL in the environment outranks both);
-    # app.close() drops producer pools made for the configured broker by earlier tests.
-    previous = (app.conf.broker_write_url, app.conf.broker_read_url, app.conf.task_always_eager)
-    app.conf.broker_write_url = app.conf.broker_read_url = "memory://"
-    app.conf.task_always_eager = False
-    app.close()
-    try:
-        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
-            with schema_context(committed_tenant.slug):
-                expire_stale_presence.delay()
-            connection.set_schema_to_public()
-            deadline = time.monotonic() + 15
-            presence = None
-            while time.monotonic() < deadline:
-                with committed_tenant.schema():
-                    presence = StaffMember.objects.get(pk=member.pk).presence
-                if presence == "away":
-                    break
-                time.sleep(0.2)
-    finally:
-        app.conf.broker_write_url, app.conf.broker_read_url, app.conf.task_always_eager = previous
-        app.close()
-        connection.close()
+    with celery_worker():
+        with schema_context(committed_tenant.slug):
+            expire_stale_presence.delay()
+        connection.set_schema_to_public()
+        deadline = time.monotonic() + 15
+        presence = None
+        while time.monotonic() < deadline:
+            with committed_tenant.schema():
+                presence = StaffMember.objects.get(pk=member.pk).presence
+            if presence == "away":
+                break
+            time.sleep(0.2)
     assert presence == "away"
