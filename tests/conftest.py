@@ -12,6 +12,8 @@ import os
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 import pytest_django.fixtures as pytest_django_fixtures
@@ -30,6 +32,36 @@ TENANTS = {
     "beta-kreis": ("Landkreis Beta", "BE", "county"),
 }
 PASSWORD = "test-password-1"
+
+
+# --- the clock: VBB_TEST_NOW runs the whole session at another moment -------------------------
+# No test may depend on today's date, weekday or time of day. CI proves it by running the suite
+# once more with the clock moved (`.ci/run` picks a Thursday afternoon: the demo hours have a
+# Thursday afternoon). time-machine moves this process's clock only and lets it tick on; the
+# database server and subprocesses keep the real time, which no test compares against.
+def pytest_configure(config) -> None:
+    when = os.environ.get("VBB_TEST_NOW")
+    if not when:
+        return
+    import time_machine
+
+    moment = datetime.fromisoformat(when)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=ZoneInfo("Europe/Berlin"))
+    config._vbb_clock = time_machine.travel(moment, tick=True)
+    config._vbb_clock.start()
+
+
+def pytest_report_header(config) -> str | None:
+    if getattr(config, "_vbb_clock", None) is None:
+        return None
+    now = datetime.now(ZoneInfo("Europe/Berlin"))
+    return f"clock moved by VBB_TEST_NOW: now is {now:%A %Y-%m-%d %H:%M %Z}"
+
+
+def pytest_unconfigure(config) -> None:
+    if getattr(config, "_vbb_clock", None) is not None:
+        config._vbb_clock.stop()
 
 
 @dataclass
