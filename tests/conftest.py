@@ -64,6 +64,28 @@ def pytest_unconfigure(config) -> None:
         config._vbb_clock.stop()
 
 
+# --- skips: always said why (-rfEs in pyproject's addopts); VBB_NO_SKIPS=1 (set by .ci/run) ----
+# makes any skip fail the run, so CI cannot pass with tests that did not run (e.g. the Webex
+# conformance tests without ../shared/webex).
+def _skipped(config) -> list:
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    return reporter.stats.get("skipped", []) if reporter else []
+
+
+def pytest_sessionfinish(session, exitstatus) -> None:
+    if os.environ.get("VBB_NO_SKIPS") and _skipped(session.config):
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
+    if os.environ.get("VBB_NO_SKIPS") and _skipped(config):
+        terminalreporter.write_line(
+            f"VBB_NO_SKIPS is set and {len(_skipped(config))} test(s) or module(s) were "
+            "skipped (reasons above): the run fails.",
+            red=True,
+        )
+
+
 @dataclass
 class TenantCtx:
     tenant: Municipality
