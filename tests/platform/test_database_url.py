@@ -28,7 +28,7 @@ ODD_DIRS = ["vbb.clone-test", "Mein Bürgerbüro 2", "a+b&c=d#e%20f?g"]
 
 @pytest.mark.parametrize("name", ODD_DIRS)
 def test_the_embedded_url_names_its_socket_directory_exactly(name):
-    data_dir = Path("/tmp") / name / ".data"
+    data_dir = Path("/home/someone") / name / ".data"
     config = environ.Env.db_url_config(default_database_url(data_dir))
     assert config["OPTIONS"]["host"] == str(embedded_pgdata(data_dir))
     assert config["NAME"] == "vbb" and config["HOST"] == ""
