@@ -64,6 +64,21 @@ def pytest_unconfigure(config) -> None:
         config._vbb_clock.stop()
 
 
+# A Monday morning in winter time, no public holiday in Bavaria or Berlin.
+WEEKDAY_MORNING = datetime(2027, 3, 1, 9, 0, tzinfo=ZoneInfo("Europe/Berlin"))
+
+
+@pytest.fixture
+def weekday_morning() -> Iterator[datetime]:
+    """For tests that act at the current time, which a request cannot pass in (joining the
+    waiting room, the day plan): run them at WEEKDAY_MORNING, the clock ticking from there,
+    whatever day and time it really is. Ask for it before fixtures that read the time."""
+    import time_machine
+
+    with time_machine.travel(WEEKDAY_MORNING, tick=True):
+        yield WEEKDAY_MORNING
+
+
 # --- skips: always said why (-rfEs in pyproject's addopts); VBB_NO_SKIPS=1 (set by .ci/run) ----
 # makes any skip fail the run, so CI cannot pass with tests that did not run (e.g. the Webex
 # conformance tests without ../shared/webex).
