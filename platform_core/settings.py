@@ -53,6 +53,7 @@ SHARED_APPS = [
     "platform_core",
     "tenants",
     "billing",
+    "health",
     "django.contrib.contenttypes",
     "django.contrib.auth",
     "django.contrib.sessions",
@@ -90,6 +91,7 @@ AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
 LOGIN_URL = "login"
 
 MIDDLEWARE = [
+    "health.middleware.HealthCheckMiddleware",  # probes answer before host routing
     "platform_core.middleware.HostTenantMiddleware",
     "platform_core.middleware.RequestInputMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -124,9 +126,15 @@ WSGI_APPLICATION = "platform_core.wsgi.application"
 ASGI_APPLICATION = "platform_core.asgi.application"
 
 # --- database: DATABASE_URL as is, else the embedded PostgreSQL under .data/postgres ----------
-DATABASES = {"default": env.db_url("DATABASE_URL", default=default_database_url(DATA_DIR))}
+# (kept as a URL too: a child process gets the same server as DATABASE_URL, see
+# platform_core.database.database_url_with_name)
+DATABASE_URL = env.str("DATABASE_URL", default=default_database_url(DATA_DIR))
+DATABASES = {"default": env.db_url_config(DATABASE_URL)}
 DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
+# A kept connection is tested before a request reuses it: after a database restart the next
+# request reconnects instead of failing once.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", default="test_vbb")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -257,12 +265,14 @@ JSON_MAX_DEPTH = env.int("JSON_MAX_DEPTH", default=32)
 
 # --- Celery (tenant-schemas-celery: every task runs in the schema it was sent from) ---------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
+# Folders of the filesystem broker (the default, needs no server).
+CELERY_FILESYSTEM_DIR = Path(env.str("CELERY_FILESYSTEM_DIR", default=str(DATA_DIR / "celery")))
 CELERY_BROKER_TRANSPORT_OPTIONS = (
     {
-        "data_folder_in": str(DATA_DIR / "celery" / "queue"),
-        "data_folder_out": str(DATA_DIR / "celery" / "queue"),
-        "processed_folder": str(DATA_DIR / "celery" / "processed"),
-        "control_folder": str(DATA_DIR / "celery" / "control"),
+        "data_folder_in": str(CELERY_FILESYSTEM_DIR / "queue"),
+        "data_folder_out": str(CELERY_FILESYSTEM_DIR / "queue"),
+        "processed_folder": str(CELERY_FILESYSTEM_DIR / "processed"),
+        "control_folder": str(CELERY_FILESYSTEM_DIR / "control"),
         "store_processed": False,
     }
     if CELERY_BROKER_URL.startswith("filesystem")
@@ -273,8 +283,18 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TIMEZONE = "Europe/Berlin"
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celery" / "beat-schedule")
 # Entries without "tenant_schemas" run once in every municipality's schema
-# (tenant_schemas_celery.scheduler.TenantAwarePersistentScheduler, used by `make run`).
+# (platform_core.beat.TenantBeatScheduler, used by `make run`).
+# Readiness (/readyz): beat sends the worker a heartbeat task every HEARTBEAT_SECONDS; a worker
+# or beat silent for HEARTBEAT_STALE_SECONDS makes the platform not ready.
+HEARTBEAT_SECONDS = env.float("HEARTBEAT_SECONDS", default=15.0)
+HEARTBEAT_STALE_SECONDS = env.float("HEARTBEAT_STALE_SECONDS", default=60.0)
 CELERY_BEAT_SCHEDULE: dict = {
+    "worker-heartbeat": {
+        "task": "health.tasks.worker_heartbeat",
+        "schedule": HEARTBEAT_SECONDS,
+        "tenant_schemas": ["public"],
+        "options": {"expires": HEARTBEAT_STALE_SECONDS},
+    },
     "expire-stale-presence": {"task": "offices.tasks.expire_stale_presence", "schedule": 60.0},
     "queue-no-show-timeout": {"task": "scheduling.queue_tasks.expire_no_shows", "schedule": 60.0},
     "queue-expire-at-closing": {
@@ -295,7 +315,7 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 60.0,
     },
     # Billing: one task each in the public schema, scanning all billing accounts
-    # (platform_core.beat.PlatformScheduler runs entries naming "public" there).
+    # (platform_core.beat.TenantBeatScheduler runs entries naming "public" there).
     "billing-suspend-overdue": {
         "task": "billing.tasks.suspend_overdue",
         "schedule": 3600.0,

@@ -1,4 +1,6 @@
-"""URLs every host has: health, token, language switch, OpenAPI of that host's own API."""
+"""URLs every host has: token, language switch, OpenAPI of that host's own API.
+
+/healthz and /readyz are answered before routing, by health.middleware.HealthCheckMiddleware."""
 
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
@@ -8,8 +10,6 @@ from platform_core import apis
 
 def common_urlpatterns(urlconf: str) -> list:
     return [
-        path("healthz", apis.healthz, name="healthz"),
-        path("readyz", apis.readyz, name="readyz"),
         path("api/auth/token/", apis.TokenObtainApi.as_view(), name="api-token"),
         path("api/auth/me/", apis.MeApi.as_view(), name="api-me"),
         path("api/schema/", SpectacularAPIView.as_view(urlconf=urlconf), name="schema"),

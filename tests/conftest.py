@@ -13,6 +13,8 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 import pytest_django.fixtures as pytest_django_fixtures
@@ -31,6 +33,85 @@ TENANTS = {
     "beta-kreis": ("Landkreis Beta", "BE", "county"),
 }
 PASSWORD = "test-password-1"
+
+
+# --- the clock: VBB_TEST_NOW runs the whole session at another moment -------------------------
+# No test may depend on today's date, weekday or time of day. CI proves it by running the suite
+# once more with the clock moved (`.ci/run` picks a Thursday afternoon: the demo hours have a
+# Thursday afternoon). time-machine moves this process's clock only and lets it tick on; the
+# database server and subprocesses keep the real time, which no test compares against.
+def pytest_configure(config) -> None:
+    when = os.environ.get("VBB_TEST_NOW")
+    if not when:
+        return
+    import time_machine
+
+    moment = datetime.fromisoformat(when)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=ZoneInfo("Europe/Berlin"))
+    config._vbb_clock = time_machine.travel(moment, tick=True)
+    config._vbb_clock.start()
+
+
+def pytest_report_header(config) -> str | None:
+    if getattr(config, "_vbb_clock", None) is None:
+        return None
+    now = datetime.now(ZoneInfo("Europe/Berlin"))
+    return f"clock moved by VBB_TEST_NOW: now is {now:%A %Y-%m-%d %H:%M %Z}"
+
+
+def pytest_unconfigure(config) -> None:
+    if getattr(config, "_vbb_clock", None) is not None:
+        config._vbb_clock.stop()
+
+
+# A Monday morning in winter time, no public holiday in Bavaria or Berlin.
+WEEKDAY_MORNING = datetime(2027, 3, 1, 9, 0, tzinfo=ZoneInfo("Europe/Berlin"))
+
+
+@pytest.fixture
+def weekday_morning() -> Iterator[datetime]:
+    """For tests that act at the current time, which a request cannot pass in (joining the
+    waiting room, the day plan): run them at WEEKDAY_MORNING, the clock ticking from there,
+    whatever day and time it really is. Ask for it before fixtures that read the time."""
+    import time_machine
+
+    with time_machine.travel(WEEKDAY_MORNING, tick=True):
+        yield WEEKDAY_MORNING
+
+
+@pytest.fixture
+def real_clock() -> Iterator[None]:
+    """For tests that exchange timestamps with another process, which keeps the real time
+    (localstripe signs its webhooks and dates its invoices with it): the real time, ticking,
+    even when VBB_TEST_NOW has moved the session's clock."""
+    import time_machine
+    from time_machine import escape_hatch
+
+    with time_machine.travel(escape_hatch.time.time(), tick=True):
+        yield
+
+
+# --- skips: always said why (-rfEs in pyproject's addopts); VBB_NO_SKIPS=1 (set by .ci/run) ----
+# makes any skip fail the run, so CI cannot pass with tests that did not run (e.g. the Webex
+# conformance tests without ../shared/webex).
+def _skipped(config) -> list:
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    return reporter.stats.get("skipped", []) if reporter else []
+
+
+def pytest_sessionfinish(session, exitstatus) -> None:
+    if os.environ.get("VBB_NO_SKIPS") and _skipped(session.config):
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
+    if os.environ.get("VBB_NO_SKIPS") and _skipped(config):
+        terminalreporter.write_line(
+            f"VBB_NO_SKIPS is set and {len(_skipped(config))} test(s) or module(s) were "
+            "skipped (reasons above): the run fails.",
+            red=True,
+        )
 
 
 @dataclass

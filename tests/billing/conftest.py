@@ -44,7 +44,7 @@ _plans_synced: set[str] = set()
 
 
 @pytest.fixture
-def stripe_env(settings, db, localstripe, webhook_sink):
+def stripe_env(real_clock, settings, db, localstripe, webhook_sink):
     """Our settings pointed at localstripe, with its plans created once per session."""
     settings.STRIPE_API_KEY = API_KEY
     settings.STRIPE_API_BASE = localstripe.url

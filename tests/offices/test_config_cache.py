@@ -22,17 +22,14 @@ from tests.scheduling.queue_support import (
     ALL_DAY,
     OFFICIAL_PASSWORD,
     make_setup,
-    require_open_now,
 )
 
 SLUG = "buergerbuero"
 
 
 @pytest.fixture
-def setup(tenant_a):
-    s = make_setup(tenant_a, slug=SLUG)
-    require_open_now(s)
-    return s
+def setup(tenant_a, weekday_morning):
+    return make_setup(tenant_a, slug=SLUG)
 
 
 def _today() -> date:

@@ -17,17 +17,15 @@ from offices.models import StaffMember
 from scheduling.models import Ticket, hash_secret
 from scheduling.wait_estimate import estimate_wait_minutes
 from tests.offices.factories import make_office, make_official, make_service
-from tests.scheduling.queue_support import ALL_DAY, make_setup, require_open_now
+from tests.scheduling.queue_support import ALL_DAY, make_setup
 
 SLUG = "buergerbuero"
 _seq = itertools.count(900)
 
 
 @pytest.fixture
-def setup(tenant_a):
-    s = make_setup(tenant_a, slug=SLUG, capacity=3)
-    require_open_now(s)
-    return s
+def setup(tenant_a, weekday_morning):
+    return make_setup(tenant_a, slug=SLUG, capacity=3)
 
 
 def listed(client, slug=SLUG) -> dict:

@@ -3,6 +3,7 @@ refused with a field error and leaves nothing behind; a failure half-way rolls b
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -12,6 +13,7 @@ from django.core import mail
 from django.db import connection
 from django_tenants.utils import schema_context, schema_exists
 
+from platform_core.database import database_url_with_name
 from platform_core.models import User
 from tenants.models import Domain, Municipality
 from tenants.services import OnboardingInput, municipality_onboard
@@ -202,14 +204,12 @@ def run_cli(*args: str) -> subprocess.CompletedProcess:
 
 
 def _cli_env() -> dict[str, str]:
-    import os
-
+    # The CLI runs in its own process against the test database: the server settings read,
+    # whatever its address (TCP, or a socket directory in a path with dots or spaces).
     env = dict(os.environ)
-    db = settings.DATABASES["default"]
-    host = db["HOST"] or ""
-    port = f":{db['PORT']}" if db.get("PORT") else ""
-    # The CLI runs in its own process against the test database.
-    env["DATABASE_URL"] = f"postgres://{db['USER']}@{host.replace('/', '%2F')}{port}/{db['NAME']}"
+    env["DATABASE_URL"] = database_url_with_name(
+        settings.DATABASE_URL, settings.DATABASES["default"]["NAME"]
+    )
     return env
 
 

@@ -9,6 +9,10 @@ from tenants.services import municipality_update
 
 
 def test_healthz_and_readyz_answer_on_every_kind_of_host(tenant_a, public_client):
+    from health.services import heartbeat_record
+
+    for role in ("worker", "beat"):
+        heartbeat_record(role=role)
     for client in (tenant_a.client(), public_client):
         assert client.get("/healthz").status_code == 200
         ready = client.get("/readyz")

@@ -7,19 +7,17 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-import pytest
 from django.test import Client
 from django.utils import timezone
 
 from offices.models import Office, Service, StaffMember
-from offices.selectors import office_status_get
 from scheduling.models import Appointment
 from tests.conftest import TenantCtx, api_token
 from tests.offices.factories import make_office, make_official, make_service
 
 BERLIN = ZoneInfo("Europe/Berlin")
 OFFICIAL_PASSWORD = "pw-123456"  # tests/offices/factories.make_official
-# Open every day, all day: the office is open at the real "now" unless it is a holiday.
+# Open every day, all day (but 23:59:59 to midnight, and on public holidays).
 ALL_DAY = [(d, time(0), time(23, 59, 59)) for d in range(7)]
 # A Monday morning in winter time, well inside the weekday hours.
 MONDAY_9 = datetime(2027, 3, 1, 9, 0, tzinfo=BERLIN)
@@ -75,22 +73,6 @@ def make_setup(
             office, email=email, presence="available", last_seen_at=seen or timezone.now()
         )
     return Setup(ctx=ctx, office=office, service=service, official=official, email=email)
-
-
-def require_open_now(setup: Setup) -> None:
-    """API tests join at the real current time: on a public holiday even an office open
-    every day is closed, and such a test has nothing to show."""
-    with setup.ctx.schema():
-        found = office_status_get(tenant=setup.ctx.tenant, slug=setup.office.slug)
-    if found.status == "closed":
-        pytest.skip("today is a public holiday: the office is closed")
-
-
-def make_open_setup(ctx: TenantCtx, **kwargs) -> Setup:
-    """make_setup for tests that act at the real current time (skipped on a holiday)."""
-    setup = make_setup(ctx, **kwargs)
-    require_open_now(setup)
-    return setup
 
 
 def post_json(client: Client, url: str, data=None):

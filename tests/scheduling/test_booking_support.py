@@ -59,14 +59,15 @@ def booking_setup(
     return BookingSetup(office=office, service=service, officials=members)
 
 
-def working_day(min_days_ahead: int = 7, *, weekday: int | None = None) -> date:
-    """A Monday-Friday (or the given weekday) at least `min_days_ahead` days from today that is
-    no public holiday in Bavaria or Berlin - so tests run on any calendar date."""
+def working_day(min_days_ahead: int = 7, *, weekday: int = 1) -> date:
+    """The first given weekday (default Tuesday) at least `min_days_ahead` days from today that
+    is no public holiday in Bavaria or Berlin. Always the same weekday, whatever today is: a
+    test written for mornings only must not meet a Thursday afternoon (WEEKDAY_MORNINGS)."""
     day = timezone.localdate(timezone.now(), BERLIN) + timedelta(days=min_days_ahead)
     closed = holiday_dates("BY", {day.year, day.year + 1}) | holiday_dates(
         "BE", {day.year, day.year + 1}
     )
-    while day.weekday() > 4 or day in closed or (weekday is not None and day.weekday() != weekday):
+    while day.weekday() != weekday or day in closed:
         day += timedelta(days=1)
     return day
 

@@ -16,16 +16,13 @@ from tests.scheduling.queue_support import (
     Setup,
     make_appointment,
     make_setup,
-    require_open_now,
 )
 from videoconf.models import VideoSession
 
 
 @pytest.fixture
-def setup(tenant_a):
-    s = make_setup(tenant_a)
-    require_open_now(s)
-    return s
+def setup(tenant_a, weekday_morning):
+    return make_setup(tenant_a)
 
 
 def post_json(client, url, data=None):
@@ -66,9 +63,10 @@ def test_join_outside_opening_hours_is_409_office_closed_with_the_booking_link(t
     assert body["detail"]
 
 
-def test_join_at_capacity_is_409_waiting_room_full_with_a_prefilled_booking_link(tenant_a):
+def test_join_at_capacity_is_409_waiting_room_full_with_a_prefilled_booking_link(
+    tenant_a, weekday_morning
+):
     setup = make_setup(tenant_a, capacity=2)
-    require_open_now(setup)
     client = setup.client()
     assert join(client).status_code == 201
     assert join(client).status_code == 201

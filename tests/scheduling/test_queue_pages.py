@@ -16,16 +16,13 @@ from tests.scheduling.queue_support import (
     OFFICIAL_PASSWORD,
     make_appointment,
     make_setup,
-    require_open_now,
 )
 from videoconf.models import VideoSession
 
 
 @pytest.fixture
-def setup(tenant_a):
-    s = make_setup(tenant_a)
-    require_open_now(s)
-    return s
+def setup(tenant_a, weekday_morning):
+    return make_setup(tenant_a)
 
 
 def draw(client, slug="buergerbuero", **data) -> str:
@@ -96,9 +93,8 @@ def test_a_closed_office_explains_itself_and_links_to_booking(tenant_a):
     assert 'href="/offices/standesamt/book/?name=Max"' in html
 
 
-def test_a_full_waiting_room_explains_itself(tenant_a):
+def test_a_full_waiting_room_explains_itself(tenant_a, weekday_morning):
     setup = make_setup(tenant_a, capacity=1)
-    require_open_now(setup)
     client = setup.client()
     draw(client)
     response = client.post("/offices/buergerbuero/queue/", {})

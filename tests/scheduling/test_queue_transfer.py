@@ -9,12 +9,12 @@ import pytest
 from scheduling import queue_services as qs
 from scheduling.models import Ticket
 from tests.offices.factories import make_office
-from tests.scheduling.queue_support import ALL_DAY, OFFICIAL_PASSWORD, make_open_setup, post_json
+from tests.scheduling.queue_support import ALL_DAY, OFFICIAL_PASSWORD, make_setup, post_json
 
 
 @pytest.fixture
-def setup(tenant_a):
-    return make_open_setup(tenant_a)
+def setup(tenant_a, weekday_morning):
+    return make_setup(tenant_a)
 
 
 def join_and_call(setup) -> tuple[str, int]:

@@ -8,7 +8,7 @@ import pytest
 
 from platform_core.models import AuditLog
 from scheduling.models import Ticket
-from tests.scheduling.queue_support import make_setup, require_open_now
+from tests.scheduling.queue_support import make_setup
 from tests.videoconf.video_helpers import configure_webex, register
 from videoconf.models import VideoSession
 from videoconf.webex.fake_server import FakeWebex
@@ -29,9 +29,8 @@ def fake_webex(settings):
 
 
 @pytest.fixture
-def webex_setup(tenant_a, fake_webex):
+def webex_setup(tenant_a, fake_webex, weekday_morning):
     setup = make_setup(tenant_a)
-    require_open_now(setup)
     with tenant_a.schema():
         configure_webex(fake_webex, register(fake_webex, "alpha"))
     return setup

@@ -47,7 +47,11 @@ from videoconf.webex.fake_server import AppCredentials, FakeWebex, RecordedReque
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SPEC_DIR = Path(os.environ.get("WEBEX_SPEC_DIR", REPO_ROOT.parent / "shared" / "webex"))
 if not (SPEC_DIR / "webex-meeting.json").is_file():
-    pytest.skip(f"Webex OpenAPI files not found in {SPEC_DIR}", allow_module_level=True)
+    pytest.skip(
+        f"Webex OpenAPI files not found in {SPEC_DIR}: put Cisco's webex-meeting.json and "
+        "webex-messaging.json there (../shared/webex beside the clone) or set WEBEX_SPEC_DIR",
+        allow_module_level=True,
+    )
 
 HOST = "beraterin@musterstadt.example"
 
