@@ -6,10 +6,10 @@ from collections.abc import Callable
 from datetime import time
 
 from django.conf import settings
-from django.db import connection, transaction
-from django_tenants.utils import schema_context
+from django.db import transaction
 
 from offices.models import Office, OpeningWindow, Service
+from platform_core import tenancy
 from platform_core.models import User
 from platform_core.services import user_create
 from tenants.models import Municipality
@@ -188,7 +188,7 @@ DEMO_WINDOWS = [(d, time(8), time(12)) for d in range(5)] + [(3, time(14), time(
 
 
 def seed_demo(*, say: Callable[[str], None] = lambda m: None) -> None:
-    connection.set_schema_to_public()
+    tenancy.activate_public()
     if not User.objects.filter(email=VENDOR_EMAIL).exists():
         user_create(
             email=VENDOR_EMAIL,
@@ -214,7 +214,7 @@ def seed_demo(*, say: Callable[[str], None] = lambda m: None) -> None:
                 ),
                 progress=say,
             )
-        with schema_context(tenant.schema_name):
+        with tenancy.tenant_context(tenant):
             _seed_offices(slug, offices, say)
         say(f"{name}: {tenant.url()}")
 
