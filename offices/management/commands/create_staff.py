@@ -4,9 +4,9 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import IntegrityError
 
+from offices.services import staff_account_create
 from platform_core import tenancy
 from platform_core.commands import validation_to_command_error
-from tenants.staffing import staff_account_create
 
 
 class Command(BaseCommand):
