@@ -3,8 +3,6 @@ from django.urls import path
 from offices import apis
 
 urlpatterns = [
-    path("api/offices/", apis.OfficeListApi.as_view(), name="api-offices"),
-    path("api/offices/<slug:slug>/", apis.OfficeDetailApi.as_view(), name="api-office"),
     path("api/admin/offices/", apis.AdminOfficeListApi.as_view()),
     path("api/admin/offices/<slug:slug>/", apis.AdminOfficeDetailApi.as_view()),
     path("api/admin/offices/<slug:slug>/opening-hours/", apis.AdminOpeningHoursApi.as_view()),

@@ -1,4 +1,5 @@
-"""Office APIs: citizens read status; admins configure; officials set presence."""
+"""Office APIs: admins configure; officials set presence. (What citizens read, the live
+status, is served by scheduling: queue_apis.)"""
 
 from __future__ import annotations
 
@@ -8,19 +9,15 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
-from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from offices import selectors, services
-from offices.cache import status_list_cached
-from offices.models import Closure, Office, Service, StaffMember
+from offices.models import Closure, LocalHoliday, Office, Service, StaffMember
 from offices.serializers import (
     ClosureSerializer,
     LocalHolidaySerializer,
     OfficeAdminSerializer,
-    OfficeDetailSerializer,
-    OfficeStatusSerializer,
     PresenceSerializer,
     ServiceAdminSerializer,
     StaffAdminSerializer,
@@ -28,34 +25,7 @@ from offices.serializers import (
 )
 from platform_core.errors import ApiError, service_errors
 from platform_core.permissions import IsMunicipalAdmin, IsMunicipalStaff
-
-# --- citizens --------------------------------------------------------------------------------
-
-
-class OfficeListApi(APIView):
-    permission_classes = [AllowAny]
-    authentication_classes: list = []
-
-    @extend_schema(responses=OfficeStatusSerializer(many=True))
-    def get(self, request):
-        def compute() -> list:
-            statuses = selectors.office_statuses(tenant=request.tenant)
-            return OfficeStatusSerializer(statuses, many=True).data
-
-        return Response(status_list_cached(compute))
-
-
-class OfficeDetailApi(APIView):
-    permission_classes = [AllowAny]
-    authentication_classes: list = []
-
-    @extend_schema(responses=OfficeDetailSerializer)
-    def get(self, request, slug: str):
-        found = selectors.office_status_get(tenant=request.tenant, slug=slug)
-        if found is None:
-            raise Http404
-        return Response(OfficeDetailSerializer(found).data)
-
+from platform_core.services import set_password_mail_send
 
 # --- municipal administration --------------------------------------------------------------
 
@@ -253,8 +223,6 @@ class AdminStaffListApi(APIView):
 
 
 def _send_set_password_on_commit(request, user) -> None:
-    from platform_core.services import set_password_mail_send
-
     tenant = request.tenant
     base = tenant.url()
     transaction.on_commit(
@@ -299,8 +267,6 @@ class AdminLocalHolidayApi(APIView):
 
     @extend_schema(responses=LocalHolidaySerializer(many=True))
     def get(self, request):
-        from offices.models import LocalHoliday
-
         return Response(LocalHolidaySerializer(LocalHoliday.objects.all(), many=True).data)
 
     @extend_schema(request=LocalHolidaySerializer, responses={201: LocalHolidaySerializer})

@@ -2,12 +2,12 @@
 
 Everything cached from an office's configuration - opening hours, closures, local holidays,
 capacity, video, services, staff (membership, roles, deactivation) and presence - is stored
-together with the municipality's *configuration generation*: the citizen office list below and
-the waiting room's office facts (scheduling.queue_selectors). `office_config_changed()` starts
-a new generation; an entry stored under an older one is never used again, whatever key it has
-and however long its timeout. So a change takes effect on the next request, in every process
-that shares the cache (with per-process caches: in the process that made it, and elsewhere
-within the entries' short timeouts).
+together with the municipality's *configuration generation*: the citizen office list
+(scheduling.office_status) and the waiting room's office facts (scheduling.queue_selectors).
+`office_config_changed()` starts a new generation; an entry stored under an older one is never
+used again, whatever key it has and however long its timeout. So a change takes effect on the
+next request, in every process that shares the cache (with per-process caches: in the process
+that made it, and elsewhere within the entries' short timeouts).
 
 Every configuration write calls `office_config_changed()`: the services of offices.services
 (the `invalidates_office_config` decorator, presence changes), account creation, and the
@@ -22,17 +22,15 @@ generation carries its municipality.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.utils.translation import get_language
 
 GENERATION_KEY = "offices:config-generation"
-STATUS_LIST_KEY = "offices:status-list"
 
 
 # --- the generation -----------------------------------------------------------------------
@@ -51,7 +49,6 @@ def office_config_changed() -> None:
 def invalidates_office_config(fn):
     """Decorator for configuration services: after the write, nothing cached from the old
     configuration is used again."""
-    import functools
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
@@ -92,17 +89,6 @@ def cached(key: str, compute: Callable[[], Any], timeout: float) -> Any:
         value = compute()
         store(key, value, generation, timeout)
     return value
-
-
-# --- the citizen office list ----------------------------------------------------------------
-
-
-def status_list_cached(compute: Callable[[], list]) -> list:
-    """The office list as serialised for `GET /api/offices/` (per language), for at most
-    OFFICE_STATUS_CACHE_SECONDS: presence goes stale and hours begin and end without writes."""
-    return cached(
-        f"{STATUS_LIST_KEY}:{get_language()}", compute, settings.OFFICE_STATUS_CACHE_SECONDS
-    )
 
 
 # --- the Django admin ------------------------------------------------------------------------

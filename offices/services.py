@@ -17,10 +17,11 @@ from rest_framework import status
 from offices import error_codes
 from offices.cache import invalidates_office_config, office_config_changed
 from offices.models import Closure, LocalHoliday, Mode, Office, OpeningWindow, Service, StaffMember
+from offices.selectors import presence_cutoff
 from platform_core.audit import audit, diff
 from platform_core.errors import ApiError
 from platform_core.models import User
-from platform_core.services import user_create
+from platform_core.services import user_create, user_update
 from tenants.validators import validate_admin_email
 
 # After a successful write, nothing cached from the old configuration is used (offices.cache).
@@ -462,8 +463,6 @@ def staff_update(
 ) -> StaffMember:
     """Change an official's offices and services and their account (name, role, active);
     the role's implications come from platform_core.services.user_update."""
-    from platform_core.services import user_update
-
     staff_assign(member=member, offices=offices, services=services, acting_user=acting_user)
     if user_fields:
         user_update(user=member.user, acting_user=acting_user, **user_fields)
@@ -511,8 +510,6 @@ def presence_set(
     now: datetime | None = None,
 ) -> StaffMember:
     """Set an official's presence and mode; also counts as a heartbeat."""
-    from offices.selectors import presence_cutoff
-
     now = now or timezone.now()
     # A heartbeat after a quiet spell brings a stale presence back to life: that counts too.
     revived = member.last_seen_at is None or member.last_seen_at < presence_cutoff(now)
@@ -532,8 +529,6 @@ def presence_set(
 
 def presence_expire_stale(*, now: datetime | None = None) -> int:
     """Officials whose console went quiet become away, so no ghost keeps an office "open"."""
-    from offices.selectors import presence_cutoff
-
     now = now or timezone.now()
     expired = (
         StaffMember.objects.exclude(presence=StaffMember.Presence.AWAY)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
@@ -24,8 +25,41 @@ from scheduling import error_codes
 from scheduling import queue_selectors as selectors
 from scheduling import queue_services as services
 from scheduling.models import Ticket
+from scheduling.office_status import office_status_get, office_statuses, status_list_cached
+from scheduling.queue_serializers import OfficeDetailSerializer, OfficeStatusSerializer
 
 # --- serialisers -----------------------------------------------------------------------------
+
+
+# --- citizens: the offices' live status ---------------------------------------------------
+
+
+class OfficeListApi(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema(responses=OfficeStatusSerializer(many=True))
+    def get(self, request):
+        def compute() -> list:
+            statuses = office_statuses(tenant=request.tenant)
+            return OfficeStatusSerializer(statuses, many=True).data
+
+        return Response(status_list_cached(compute))
+
+
+class OfficeDetailApi(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema(responses=OfficeDetailSerializer)
+    def get(self, request, slug: str):
+        found = office_status_get(tenant=request.tenant, slug=slug)
+        if found is None:
+            raise Http404
+        return Response(OfficeDetailSerializer(found).data)
+
+
+# --- citizens: the waiting room -----------------------------------------------------------
 
 
 class JoinSerializer(serializers.Serializer):

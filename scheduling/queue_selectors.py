@@ -29,10 +29,11 @@ from django.db.models import Q
 from django.utils import timezone
 
 from offices import cache as config_cache
+from offices.calendar import OfficeCalendar, current_window
 from offices.models import Office, Service, StaffMember
 from platform_core.tenancy import local_day, local_day_bounds, local_tz
-from scheduling import slot_engine
 from scheduling.models import Appointment, Ticket, hash_secret
+from scheduling.office_status import office_status_get
 from scheduling.wait_estimate import WaitInputs, office_wait_minutes
 from tenants.selectors import current_municipality
 
@@ -88,10 +89,10 @@ class OfficeFacts:
     video_enabled: bool
     open_until: datetime | None
     wait_inputs: WaitInputs | None  # None while closed or without video
-    calendar: slot_engine.OfficeCalendar  # hours, closures, holidays: "open at t?"
+    calendar: OfficeCalendar  # hours, closures, holidays: "open at t?"
 
     def is_open_at(self, moment: datetime) -> bool:
-        return slot_engine.current_window(moment, self.calendar) is not None
+        return current_window(moment, self.calendar) is not None
 
 
 @dataclass(frozen=True)
@@ -126,7 +127,9 @@ def _order_key(office_id: int) -> str:
 
 
 def _facts_key(office_id: int) -> str:
-    return f"queue:facts:{office_id}"
+    # v2: OfficeFacts pickles an OfficeCalendar, now offices.calendar's (entries of the old
+    # class path are never read again; they expire).
+    return f"queue:facts:v2:{office_id}"
 
 
 def queue_snapshot_invalidate(office_id: int) -> None:
@@ -134,13 +137,10 @@ def queue_snapshot_invalidate(office_id: int) -> None:
 
 
 def _build_facts(office_id: int, now: datetime) -> OfficeFacts | None:
-    from offices.selectors import office_status_get
-
     slug = Office.objects.filter(pk=office_id).values_list("slug", flat=True).first()
     if slug is None:
         return None
-    # Status, presence counts, calendar and estimate inputs come from the offices app, as on
-    # the office list and page.
+    # Status, presence counts, calendar and estimate inputs as on the office list and page.
     found = office_status_get(
         tenant=current_municipality(), slug=slug, now=now, with_services=False
     )

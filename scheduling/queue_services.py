@@ -48,6 +48,7 @@ from platform_core.models import User
 from platform_core.tenancy import local_day, local_tz
 from scheduling import error_codes
 from scheduling.models import Ticket, TicketCounter, hash_secret
+from scheduling.office_status import CLOSED, office_statuses
 from scheduling.queue_selectors import (
     JOINED,
     appointment_due,
@@ -753,8 +754,6 @@ def tickets_expire_no_shows(*, now: datetime | None = None) -> int:
 def tickets_expire_at_closing(*, now: datetime | None = None) -> int:
     """Tickets still waiting when their office closes (or left over from an earlier day)
     expire; their page then says so and links to the booking page."""
-    from offices.selectors import CLOSED, office_statuses
-
     now = now or timezone.now()
     tenant = current_municipality()
     office_ids = set(

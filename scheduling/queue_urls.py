@@ -6,6 +6,11 @@ from scheduling import queue_apis as apis
 from scheduling import queue_views as views
 
 urlpatterns = [
+    # citizens: the offices' live status
+    path("api/offices/", apis.OfficeListApi.as_view(), name="api-offices"),
+    path("api/offices/<slug:slug>/", apis.OfficeDetailApi.as_view(), name="api-office"),
+    path("", views.office_overview, name="office-overview"),
+    path("offices/<slug:slug>/", views.office_detail, name="office-detail"),
     # citizens: API
     path("api/offices/<slug:slug>/queue/", apis.QueueJoinApi.as_view(), name="api-queue-join"),
     path("api/queue/<str:token>/", apis.QueueTicketApi.as_view(), name="api-queue-ticket"),

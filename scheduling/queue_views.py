@@ -6,6 +6,8 @@ static/js/staff.js)."""
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -18,7 +20,9 @@ from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_http_methods, require_POST
 from rest_framework.throttling import ScopedRateThrottle
 
+from offices.holidays import holiday_name
 from offices.models import Mode, Office, StaffMember
+from platform_core.dates import add_years
 from platform_core.errors import ApiError
 from platform_core.tenancy import local_day
 from scheduling import error_codes
@@ -26,7 +30,57 @@ from scheduling import queue_selectors as selectors
 from scheduling import queue_services as services
 from scheduling.dayplan import day_plan
 from scheduling.models import Ticket
+from scheduling.office_status import office_status_get, office_statuses
 from videoconf.services import VideoProviderError
+
+# --- citizens: the office overview and one office ------------------------------------------
+
+# German source strings, translated where they are shown ({% translate day.label %}).
+WEEKDAYS = [
+    gettext_noop("Montag"),
+    gettext_noop("Dienstag"),
+    gettext_noop("Mittwoch"),
+    gettext_noop("Donnerstag"),
+    gettext_noop("Freitag"),
+    gettext_noop("Samstag"),
+    gettext_noop("Sonntag"),
+]
+
+
+def office_overview(request: HttpRequest) -> HttpResponse:
+    statuses = office_statuses(tenant=request.tenant)
+    return render(request, "offices/overview.html", {"statuses": statuses})
+
+
+def office_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    found = office_status_get(tenant=request.tenant, slug=slug)
+    if found is None:
+        raise Http404
+    office = found.office
+    week = []
+    windows = list(office.opening_windows.all())
+    for day, label in enumerate(WEEKDAYS):
+        day_windows = [w for w in windows if w.weekday == day]
+        week.append({"label": label, "windows": day_windows})
+    today = timezone.localdate(timezone=ZoneInfo(request.tenant.time_zone))
+    closures = [c for c in office.closures.all() if c.end_date >= today]
+    year_ahead = add_years(today, 1)
+    upcoming_holidays = sorted(d for d in found.calendar.holidays if today <= d <= year_ahead)[:5]
+    return render(
+        request,
+        "offices/detail.html",
+        {
+            "s": found,
+            "office": office,
+            "week": week,
+            "closures": closures,
+            "services": [s for s in office.services.all() if s.is_active],
+            "holidays": [(d, holiday_name(request.tenant.state, d)) for d in upcoming_holidays],
+            "can_join": found.can_join,
+            "room_full": found.status != "closed" and found.waiting_room_full,
+        },
+    )
+
 
 NO_STORE = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex"}
 
@@ -275,8 +329,6 @@ def _transfer_targets(request: HttpRequest, mine: list[Ticket]) -> list[tuple[ob
     console offers the others disabled, and the service refuses them anyway."""
     if not mine:
         return []
-    from offices.selectors import office_statuses
-
     return [
         (s.office, s.waiting_room_open)
         for s in office_statuses(tenant=request.tenant, now=timezone.now())

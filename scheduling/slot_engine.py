@@ -50,118 +50,75 @@ O(grid points x officials x log intervals).
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import TypeAlias
 from zoneinfo import ZoneInfo
+
+# The opening calendar lives with the offices' configuration; the slot engine builds on it
+# and re-exports its names, so `slot_engine.OfficeCalendar` & co. keep working.
+from offices.calendar import (
+    DEFAULT_HORIZON_DAYS,
+    Closure,
+    ClosureSpec,
+    Interval,
+    OfficeCalendar,
+    OpeningWindow,
+    WindowSpec,
+    current_window,
+    days_between,
+    is_open_at,
+    merge_intervals,
+    next_opening,
+    require_aware,
+    resolve_boundary,
+    resolve_local,
+    to_utc,
+    window_bounds,
+    window_contains,
+)
+
+__all__ = [
+    "DEFAULT_HORIZON_DAYS",
+    "DEFAULT_STEP_MINUTES",
+    "MODES",
+    "MODE_IN_PERSON",
+    "MODE_VIDEO",
+    "Closure",
+    "ClosureSpec",
+    "Interval",
+    "OfficeCalendar",
+    "Official",
+    "OfficialId",
+    "OpeningWindow",
+    "Slot",
+    "SlotQuery",
+    "SlotRules",
+    "WindowSpec",
+    "busy_interval",
+    "current_window",
+    "find_slot",
+    "free_slots",
+    "is_on_grid",
+    "is_open_at",
+    "next_opening",
+    "pick_official",
+    "window_contains",
+]
 
 MODE_VIDEO = "video"
 MODE_IN_PERSON = "in_person"
 MODES: frozenset[str] = frozenset({MODE_VIDEO, MODE_IN_PERSON})
 
 DEFAULT_STEP_MINUTES = 15
-DEFAULT_HORIZON_DAYS = 60
 
 OfficialId: TypeAlias = int | str
-Interval: TypeAlias = tuple[datetime, datetime]
-WindowSpec: TypeAlias = "OpeningWindow | tuple[int, time, time]"
-ClosureSpec: TypeAlias = "Closure | tuple[date, date]"
 
 
 # ---------------------------------------------------------------------------
 # Input / output dataclasses
 # ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class OpeningWindow:
-    """One weekly opening window in local wall-clock time, ``start < end``."""
-
-    weekday: int
-    start: time
-    end: time
-
-    def __post_init__(self) -> None:
-        if not 0 <= self.weekday <= 6:
-            raise ValueError(f"weekday must be 0 (Mon)..6 (Sun), got {self.weekday}")
-        if self.start.tzinfo is not None or self.end.tzinfo is not None:
-            raise ValueError("opening window times are local wall-clock times; pass naive times")
-        if self.start >= self.end:
-            # Overnight windows would need two local dates per window; nobody needs them.
-            raise ValueError(f"window start {self.start} must be before end {self.end}")
-
-
-@dataclass(frozen=True)
-class Closure:
-    """Closed from ``start_date`` to ``end_date``, both inclusive (local dates)."""
-
-    start_date: date
-    end_date: date
-
-    def __post_init__(self) -> None:
-        if self.start_date > self.end_date:
-            raise ValueError(f"closure {self.start_date}..{self.end_date} ends before it starts")
-
-    def covers(self, day: date) -> bool:
-        return self.start_date <= day <= self.end_date
-
-
-@dataclass(frozen=True)
-class OfficeCalendar:
-    """When the office is open: time zone, weekly windows, closures, holidays.
-
-    Use :meth:`build` to pass plain tuples/lists/sets.
-    """
-
-    tz_name: str
-    windows: tuple[OpeningWindow, ...]
-    closures: tuple[Closure, ...] = ()
-    holidays: frozenset[date] = frozenset()
-    tz: ZoneInfo = field(init=False, repr=False, compare=False)
-    _by_weekday: tuple[tuple[OpeningWindow, ...], ...] = field(
-        init=False, repr=False, compare=False
-    )
-
-    def __post_init__(self) -> None:
-        # Normalise containers so the instance is really immutable and hashable.
-        object.__setattr__(self, "windows", tuple(self.windows))
-        object.__setattr__(self, "closures", tuple(self.closures))
-        object.__setattr__(self, "holidays", frozenset(self.holidays))
-        object.__setattr__(self, "tz", ZoneInfo(self.tz_name))  # raises for unknown zones
-        by_day = tuple(
-            tuple(sorted((w for w in self.windows if w.weekday == d), key=_window_sort_key))
-            for d in range(7)
-        )
-        object.__setattr__(self, "_by_weekday", by_day)
-
-    @classmethod
-    def build(
-        cls,
-        tz_name: str,
-        windows: Iterable[WindowSpec],
-        closures: Iterable[ClosureSpec] = (),
-        holidays: Iterable[date] = (),
-    ) -> OfficeCalendar:
-        """Create a calendar from plain ``(weekday, start, end)`` / ``(from, to)`` tuples."""
-        return cls(
-            tz_name=tz_name,
-            windows=tuple(
-                w if isinstance(w, OpeningWindow) else OpeningWindow(*w) for w in windows
-            ),
-            closures=tuple(c if isinstance(c, Closure) else Closure(*c) for c in closures),
-            holidays=frozenset(holidays),
-        )
-
-    def is_closed_on(self, day: date) -> bool:
-        """True on holidays and inside closure ranges (regardless of weekly hours)."""
-        return day in self.holidays or any(c.covers(day) for c in self.closures)
-
-    def windows_on(self, day: date) -> tuple[OpeningWindow, ...]:
-        """The weekly windows that apply to ``day`` - empty on closed days."""
-        if self.is_closed_on(day):
-            return ()
-        return self._by_weekday[day.weekday()]
 
 
 @dataclass(frozen=True)
@@ -185,7 +142,7 @@ class Official:
         unknown = modes - MODES
         if unknown:
             raise ValueError(f"unknown mode(s) {sorted(unknown)} for official {self.id!r}")
-        merged = _merge_intervals(self.busy)
+        merged = merge_intervals(self.busy)
         object.__setattr__(self, "modes", modes)
         object.__setattr__(self, "busy", merged)
         object.__setattr__(self, "_starts", tuple(_micros(s) for s, _ in merged))
@@ -259,7 +216,7 @@ class SlotQuery:
     mode: str | None = None
 
     def __post_init__(self) -> None:
-        _require_aware(self.now, "now")
+        require_aware(self.now, "now")
         if self.mode is not None and self.mode not in MODES:
             raise ValueError(f"unknown mode {self.mode!r}")
 
@@ -292,14 +249,14 @@ def free_slots(
     if not serving or query.date_from > query.date_to:
         return []
     tz = calendar.tz
-    earliest = _utc(query.now) + timedelta(minutes=rules.lead_minutes)
+    earliest = to_utc(query.now) + timedelta(minutes=rules.lead_minutes)
     latest = _horizon_limit(query.now, tz, rules.horizon_days)
     # Clip the day loop to the booking window so far-off queries stay cheap.
     first_day = max(query.date_from, earliest.astimezone(tz).date())
     last_day = min(query.date_to, latest.astimezone(tz).date())
 
     slots: list[Slot] = []
-    for day in _days(first_day, last_day):
+    for day in days_between(first_day, last_day):
         for start, end in _grid_candidates(day, calendar, rules):
             if earliest <= start <= latest:
                 slots.extend(_slots_at(start, end, modes, serving, rules.buffer, tz))
@@ -320,12 +277,12 @@ def find_slot(
     so off-grid starts, closed days, lead/horizon violations and busy officials are
     rejected by exactly the rules that produced the offer.
     """
-    _require_aware(start, "start")
+    require_aware(start, "start")
     day = start.astimezone(calendar.tz).date()
     query = SlotQuery(date_from=day, date_to=day, now=now, mode=mode)
-    wanted = _utc(start)
+    wanted = to_utc(start)
     for slot in free_slots(calendar, officials, rules, query):
-        if _utc(slot.start) == wanted:
+        if to_utc(slot.start) == wanted:
             return slot
     return None
 
@@ -350,8 +307,8 @@ def pick_official(
     officials with less time that day. Ties go to the smallest id, so the choice is
     deterministic.
     """
-    _require_aware(slot_start, "slot_start")
-    _require_aware(slot_end, "slot_end")
+    require_aware(slot_start, "slot_start")
+    require_aware(slot_end, "slot_end")
     check_end = slot_end + timedelta(minutes=buffer_minutes)
     candidates = [o for o in officials if o.serves(mode) and o.is_free(slot_start, check_end)]
     if not candidates:
@@ -374,12 +331,12 @@ def is_on_grid(
     closures, duration, lead time or availability; use :func:`find_slot` for the
     full booking check. ``start`` may be given in any time zone.
     """
-    _require_aware(start, "start")
+    require_aware(start, "start")
     tz = calendar.tz
     local = start.astimezone(tz)
     wall = local.replace(tzinfo=None, fold=0)
     # The second pass of a repeated hour is not on the grid (grid uses fold=0).
-    if _resolve(wall, tz) != _utc(start):
+    if resolve_local(wall, tz) != to_utc(start):
         return False
     step = timedelta(minutes=step_minutes)
     for window in calendar._by_weekday[wall.weekday()]:
@@ -390,76 +347,11 @@ def is_on_grid(
     return False
 
 
-def window_contains(start: datetime, end: datetime, calendar: OfficeCalendar) -> bool:
-    """True if ``[start, end)`` lies inside a single opening window on an open day."""
-    _require_aware(start, "start")
-    _require_aware(end, "end")
-    start_utc, end_utc = _utc(start), _utc(end)
-    if end_utc <= start_utc:
-        return False
-    day = start.astimezone(calendar.tz).date()
-    return any(
-        window_start <= start_utc and end_utc <= window_end
-        for window_start, window_end in _window_instants(day, calendar)
-    )
-
-
 def busy_interval(start: datetime, end: datetime, buffer_minutes: int = 0) -> Interval:
     """An existing appointment as a busy interval, including its own buffer."""
-    _require_aware(start, "start")
-    _require_aware(end, "end")
+    require_aware(start, "start")
+    require_aware(end, "end")
     return (start, end + timedelta(minutes=buffer_minutes))
-
-
-# ---------------------------------------------------------------------------
-# Opening state (for the waiting room: "open now?", "opens again at ...")
-# ---------------------------------------------------------------------------
-#
-# Here windows of a day that overlap or touch (08:00-12:00 and 12:00-16:00) are
-# merged into one opening period: for a citizen the office is simply open 08-16.
-
-
-def is_open_at(moment: datetime, calendar: OfficeCalendar) -> bool:
-    """True if ``moment`` lies in an opening period ``[start, end)`` on an open day."""
-    return current_window(moment, calendar) is not None
-
-
-def current_window(moment: datetime, calendar: OfficeCalendar) -> tuple[datetime, datetime] | None:
-    """``(start, end)`` in local time of the opening period containing ``moment``, or None.
-
-    Periods are half-open: at the exact closing time the office is closed.
-    """
-    _require_aware(moment, "moment")
-    moment_utc = _utc(moment)
-    day = moment.astimezone(calendar.tz).date()
-    for start, end in _open_periods(day, calendar):
-        if start <= moment_utc < end:
-            return start.astimezone(calendar.tz), end.astimezone(calendar.tz)
-    return None
-
-
-def next_opening(
-    after: datetime,
-    calendar: OfficeCalendar,
-    horizon_days: int = DEFAULT_HORIZON_DAYS,
-) -> datetime | None:
-    """Start (local time) of the first opening period that begins strictly after ``after``.
-
-    * currently closed: when the office opens next;
-    * currently open: when it opens again after the current period has ended
-      (periods are merged, so a following period always starts after a real gap).
-
-    Searches ``horizon_days`` local days after ``after``'s date; None if nothing opens
-    within them (e.g. no windows configured, or a long closure).
-    """
-    _require_aware(after, "after")
-    after_utc = _utc(after)
-    first_day = after.astimezone(calendar.tz).date()
-    for day in _days(first_day, first_day + timedelta(days=horizon_days)):
-        for start, _end in _open_periods(day, calendar):
-            if start > after_utc:
-                return start.astimezone(calendar.tz)
-    return None
 
 
 # ---------------------------------------------------------------------------
@@ -474,7 +366,7 @@ def _grid_candidates(
     found: dict[datetime, datetime] = {}  # keyed by start: overlapping windows share starts
     duration, step = rules.duration, rules.step
     for window in calendar.windows_on(day):
-        bounds = _window_bounds(day, window, calendar.tz)
+        bounds = window_bounds(day, window, calendar.tz)
         if bounds is None:
             continue
         wall_start = datetime.combine(day, window.start)
@@ -511,7 +403,7 @@ def _dst_grid(
 ) -> Iterator[datetime]:
     """Grid starts of a window that spans a DST change, stepping in wall-clock time."""
     while wall < wall_end:
-        start = _resolve(wall, tz)
+        start = resolve_local(wall, tz)
         if start is not None:  # None: skipped by spring forward
             if start + duration > window_end:
                 # Resolved starts grow with wall time, so no later one fits either.
@@ -551,66 +443,10 @@ def _requested_modes(mode: str | None, officials: Sequence[Official]) -> frozens
     return frozenset().union(*(o.modes for o in officials))
 
 
-def _window_bounds(day: date, window: OpeningWindow, tz: tzinfo) -> Interval | None:
-    """A window's real start/end on ``day`` in UTC; None if DST leaves nothing of it."""
-    start = _resolve_boundary(datetime.combine(day, window.start), tz)
-    end = _resolve_boundary(datetime.combine(day, window.end), tz)
-    return (start, end) if start < end else None
-
-
-def _window_instants(day: date, calendar: OfficeCalendar) -> list[Interval]:
-    windows = (_window_bounds(day, w, calendar.tz) for w in calendar.windows_on(day))
-    return sorted(b for b in windows if b is not None)
-
-
-def _open_periods(day: date, calendar: OfficeCalendar) -> tuple[Interval, ...]:
-    """The day's windows in UTC with overlapping/touching ones merged."""
-    return _merge_intervals(_window_instants(day, calendar))
-
-
-def _resolve(wall: datetime, tz: tzinfo) -> datetime | None:
-    """Naive local wall-clock time -> UTC instant; None if it does not exist.
-
-    Ambiguous times resolve to ``fold=0`` (the first occurrence). A nonexistent time
-    does not survive the round trip through UTC, which is how it is detected.
-    """
-    instant = wall.replace(tzinfo=tz, fold=0).astimezone(UTC)
-    if instant.astimezone(tz).replace(tzinfo=None) != wall:
-        return None
-    return instant
-
-
-def _resolve_boundary(wall: datetime, tz: tzinfo) -> datetime:
-    """Like :func:`_resolve`, but a time inside a gap maps to the instant of the jump."""
-    instant = _resolve(wall, tz)
-    return instant if instant is not None else _gap_transition(wall, tz)
-
-
-def _gap_transition(wall: datetime, tz: tzinfo) -> datetime:
-    """The UTC instant at which the clock jumps over the nonexistent ``wall`` time.
-
-    zoneinfo exposes no transition list, but per PEP 495 the two folds of a gap time
-    land on either side of the jump, so a binary search on seconds between them
-    finds it (a handful of steps - gaps are at most a few hours).
-    """
-    before = int(wall.replace(tzinfo=tz, fold=1).astimezone(UTC).timestamp())
-    after = int(wall.replace(tzinfo=tz, fold=0).astimezone(UTC).timestamp())
-    if before > after:  # defensive: a zone whose gap folds are reversed
-        before, after = after, before
-    offset_before = datetime.fromtimestamp(before, tz).utcoffset()
-    while after - before > 1:
-        middle = (before + after) // 2
-        if datetime.fromtimestamp(middle, tz).utcoffset() == offset_before:
-            before = middle
-        else:
-            after = middle
-    return datetime.fromtimestamp(after, UTC)
-
-
 def _horizon_limit(now: datetime, tz: tzinfo, horizon_days: int) -> datetime:
     """``now`` plus ``horizon_days`` local calendar days, same wall-clock time, in UTC."""
     wall = now.astimezone(tz).replace(tzinfo=None, fold=0) + timedelta(days=horizon_days)
-    return _resolve_boundary(wall, tz)
+    return resolve_boundary(wall, tz)
 
 
 def _local_day_bounds(moment: datetime) -> Interval:
@@ -620,37 +456,7 @@ def _local_day_bounds(moment: datetime) -> Interval:
     day = moment.date()
     midnight = datetime.combine(day, time())
     next_midnight = datetime.combine(day + timedelta(days=1), time())
-    return _resolve_boundary(midnight, tz), _resolve_boundary(next_midnight, tz)
-
-
-def _merge_intervals(intervals: Iterable[Interval]) -> tuple[Interval, ...]:
-    """Sorted, disjoint, non-touching UTC intervals; empty ones dropped."""
-    normalised = []
-    for start, end in intervals:
-        _require_aware(start, "busy interval start")
-        _require_aware(end, "busy interval end")
-        start, end = _utc(start), _utc(end)
-        if start < end:
-            normalised.append((start, end))
-    normalised.sort()
-    merged: list[Interval] = []
-    for start, end in normalised:
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
-        else:
-            merged.append((start, end))
-    return tuple(merged)
-
-
-def _days(first: date, last: date) -> Iterator[date]:
-    day = first
-    while day <= last:
-        yield day
-        day += timedelta(days=1)
-
-
-def _utc(moment: datetime) -> datetime:
-    return moment.astimezone(UTC)
+    return resolve_boundary(midnight, tz), resolve_boundary(next_midnight, tz)
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -663,15 +469,6 @@ def _micros(moment: datetime) -> int:
     return (moment - _EPOCH) // _MICROSECOND
 
 
-def _require_aware(moment: datetime, name: str) -> None:
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise ValueError(f"{name} must be timezone-aware, got naive {moment!r}")
-
-
 def _id_sort_key(official_id: OfficialId) -> tuple[bool, OfficialId]:
     # Keeps mixed int/str ids sortable without comparing int to str.
     return (isinstance(official_id, str), official_id)
-
-
-def _window_sort_key(window: OpeningWindow) -> tuple[time, time]:
-    return (window.start, window.end)

@@ -36,7 +36,7 @@ One rule for every page
 page and its API estimate for someone who joins now (``people_ahead`` = everyone waiting),
 the ticket API and the ticket page for a citizen in the line (``people_ahead`` = their
 place). Its inputs (:class:`WaitInputs`) come from one selector
-(``offices.selectors.office_statuses``, also behind the waiting room's cached office facts),
+(``scheduling.office_status.office_statuses``, also behind the waiting room's cached office facts),
 so two pages showing the same situation show the same minutes.
 """
 

@@ -54,7 +54,10 @@ def test_openapi_schema_is_unchanged(host):
 
 @pytest.mark.parametrize("host", sorted(URLCONFS))
 def test_url_patterns_and_names_are_unchanged(host):
-    _compare(f"urls-{host}.json", _url_inventory(get_resolver(URLCONFS[host]).url_patterns))
+    # Compared as a set: an app's routes may move into another app's URLconf (issue 10); no
+    # two patterns of a host match the same path, so their order decides nothing.
+    inventory = sorted(_url_inventory(get_resolver(URLCONFS[host]).url_patterns))
+    _compare(f"urls-{host}.json", inventory)
 
 
 # Task names are what beat entries and messages waiting in the broker carry: a renamed task

@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from offices.models import Closure, LocalHoliday
-from offices.selectors import office_status_get, office_statuses
 from offices.services import presence_expire_stale, presence_set
+from scheduling.office_status import office_status_get, office_statuses
 from tests.offices.factories import make_office, make_official
 
 BERLIN = ZoneInfo("Europe/Berlin")
