@@ -48,6 +48,12 @@ from offices.models import Closure, LocalHoliday, Mode, Office, Service, StaffMe
 from offices.selectors import build_calendar
 from scheduling import slot_engine
 from scheduling.models import Appointment, AppointmentMail, hash_secret
+from videoconf.models import VideoSession
+from videoconf.selectors import (
+    subjects_with_open_session,
+    video_session_open_for,
+    video_sessions_open,
+)
 
 MAX_RANGE_DAYS = 62
 
@@ -313,16 +319,9 @@ def reschedule_count(reference: str) -> int:
     return Appointment.objects.filter(reference__startswith=f"{reference}.").count()
 
 
-def open_video_session(appointment: Appointment):
+def open_video_session(appointment: Appointment) -> VideoSession | None:
     """The appointment's video session that has not ended, if the beat task opened one."""
-    from videoconf.models import VideoSession
-
-    return (
-        VideoSession.objects.filter(appointment=appointment)
-        .exclude(status=VideoSession.Status.ENDED)
-        .order_by("-created_at")
-        .first()
-    )
+    return video_session_open_for(subject_kind=Appointment.VIDEO_SUBJECT, subject_id=appointment.pk)
 
 
 def staff_offices(user) -> QuerySet[Office]:
@@ -373,16 +372,12 @@ def day_plan_appointments(
     return list(rows)
 
 
-def session_by_appointment(appointments: list[Appointment]) -> dict[int, object]:
+def session_by_appointment(appointments: list[Appointment]) -> dict[int, VideoSession]:
     """Open video sessions of these appointments by appointment id (one query)."""
-    from videoconf.models import VideoSession
-
-    sessions = (
-        VideoSession.objects.filter(appointment__in=appointments)
-        .exclude(status=VideoSession.Status.ENDED)
-        .order_by("created_at")
+    sessions = video_sessions_open(
+        subject_kind=Appointment.VIDEO_SUBJECT, subject_ids=[a.pk for a in appointments]
     )
-    return {s.appointment_id: s for s in sessions}
+    return {s.subject_id: s for s in sessions if s.subject_id is not None}
 
 
 def day_plan(
@@ -401,13 +396,7 @@ def day_plan(
 def appointments_needing_video(*, now: datetime, lead_minutes: int) -> QuerySet[Appointment]:
     """Booked video appointments that start within `lead_minutes` (or already started and
     are not over) and have no session that is still open."""
-    from videoconf.models import VideoSession
-
-    has_session = Q(
-        pk__in=VideoSession.objects.filter(appointment__isnull=False)
-        .exclude(status=VideoSession.Status.ENDED)
-        .values("appointment_id")
-    )
+    has_session = Q(pk__in=subjects_with_open_session(subject_kind=Appointment.VIDEO_SUBJECT))
     return (
         Appointment.objects.filter(
             kind=Appointment.Kind.APPOINTMENT,

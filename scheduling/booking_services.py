@@ -14,6 +14,7 @@ import logging
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -40,6 +41,14 @@ from scheduling.booking_selectors import (
     reschedule_count,
 )
 from scheduling.models import Appointment, AppointmentMail, hash_secret
+from videoconf.selectors import video_sessions_open
+from videoconf.services import (
+    VideoProviderError,
+    video_session_end,
+    video_session_guest_url,
+    video_session_mark_guest_joined,
+    video_session_open,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -573,14 +582,45 @@ def appointment_reminders_send(*, now: datetime | None = None) -> int:
     return len(ids)
 
 
+def appointment_video_subject(appointment: Appointment) -> dict[str, Any]:
+    """How an appointment's video session names it (videoconf.services.video_session_open):
+    the citizen appears at the provider as "Gast <reference>", never by name; the meeting is
+    scheduled for the appointment's start."""
+    return {
+        "subject_kind": Appointment.VIDEO_SUBJECT,
+        "subject_id": appointment.pk,
+        "guest_label": f"Gast {appointment.reference}",
+        "start": appointment.start,
+    }
+
+
+@transaction.atomic
+def appointment_video_status_advance(
+    *, appointment_id: int, from_status: str, to_status: str
+) -> bool:
+    """Move a video appointment along booked → in_session → done, driven by the provider's
+    events (scheduling.receivers). Only from the expected status, in one conditional UPDATE:
+    a replayed or late event finds the appointment elsewhere and changes nothing."""
+    changed = Appointment.objects.filter(pk=appointment_id, status=from_status).update(
+        status=to_status
+    )
+    if changed:
+        audit(
+            acting_user=None,
+            action="appointment.video_status",
+            object_type="scheduling.appointment",
+            object_id=str(appointment_id),
+            changes={"status": [from_status, to_status]},
+        )
+    return bool(changed)
+
+
 def appointment_video_sessions_open(*, now: datetime | None = None) -> int:
     """Open the video meetings of appointments that start within BOOKING_VIDEO_OPEN_MINUTES.
 
     Runs outside any transaction (providers talk to the network); one run at a time per
     municipality (a session-level advisory lock) so no appointment gets two meetings. A
     provider error is logged and the appointment is tried again on the next run."""
-    from videoconf.services import VideoProviderError, video_session_open
-
     now = now or timezone.now()
     key = _advisory_key("appointment-video-open")
     with connection.cursor() as cursor:
@@ -595,10 +635,10 @@ def appointment_video_sessions_open(*, now: datetime | None = None) -> int:
             minutes = max(1, int((appointment.end - appointment.start).total_seconds() // 60))
             try:
                 video_session_open(
-                    official=appointment.official,
+                    host=appointment.official.user if appointment.official else None,
                     title=f"Videotermin {appointment.reference}",
                     duration_minutes=minutes,
-                    appointment=appointment,
+                    **appointment_video_subject(appointment),
                 )
                 opened += 1
             except VideoProviderError as exc:
@@ -620,8 +660,6 @@ JOINABLE = (Appointment.Status.BOOKED, Appointment.Status.IN_SESSION)
 def appointment_guest_join_url(*, appointment: Appointment) -> str | None:
     """A fresh join link for the citizen (provider links expire), or None while the meeting
     is not open yet. The provider shows the citizen as "Gast <reference>", never by name."""
-    from videoconf.services import video_session_guest_url, video_session_mark_guest_joined
-
     if appointment.mode != "video" or appointment.status not in JOINABLE:
         return None
     session = open_video_session(appointment)
@@ -641,11 +679,8 @@ def _end_video_sessions_on_commit(*, appointment_id: int) -> None:
 
 
 def _end_video_sessions(*, appointment_id: int) -> None:
-    from videoconf.models import VideoSession
-    from videoconf.services import VideoProviderError, video_session_end
-
-    for session in VideoSession.objects.filter(appointment_id=appointment_id).exclude(
-        status=VideoSession.Status.ENDED
+    for session in video_sessions_open(
+        subject_kind=Appointment.VIDEO_SUBJECT, subject_ids=[appointment_id]
     ):
         try:
             video_session_end(session=session)

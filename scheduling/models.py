@@ -38,6 +38,9 @@ class TicketCounter(models.Model):
 
 
 class Ticket(models.Model):
+    # Its video sessions name it so (videoconf.models.VideoSession.subject_kind).
+    VIDEO_SUBJECT = "ticket"
+
     class Status(models.TextChoices):
         WAITING = "waiting", _("Waiting")
         CALLED = "called", _("Called")
@@ -96,6 +99,9 @@ class TsTzRange(Func):
 
 
 class Appointment(models.Model):
+    # Its video sessions name it so (videoconf.models.VideoSession.subject_kind).
+    VIDEO_SUBJECT = "appointment"
+
     class Status(models.TextChoices):
         BOOKED = "booked", _("Booked")
         IN_SESSION = "in_session", _("In session")

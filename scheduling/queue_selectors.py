@@ -36,6 +36,7 @@ from scheduling.models import Appointment, Ticket, hash_secret
 from scheduling.office_status import office_status_get
 from scheduling.wait_estimate import WaitInputs, office_wait_minutes
 from tenants.selectors import current_municipality
+from videoconf.selectors import video_sessions_open
 
 MAX_TOKEN_LENGTH = 100
 ACTIVE = (Ticket.Status.WAITING, Ticket.Status.CALLED, Ticket.Status.IN_SESSION)
@@ -349,8 +350,6 @@ def office_queue(*, office: Office) -> dict[str, list[Ticket]]:
 def member_active_tickets(*, member: StaffMember) -> list[Ticket]:
     """The official's called and running tickets, each with `host_url`, the official's link
     into its open video session ("" when there is none)."""
-    from videoconf.models import VideoSession
-
     tickets = list(
         Ticket.objects.filter(
             official=member, status__in=[Ticket.Status.CALLED, Ticket.Status.IN_SESSION]
@@ -359,10 +358,10 @@ def member_active_tickets(*, member: StaffMember) -> list[Ticket]:
         .order_by("called_at")
     )
     sessions = {
-        s.ticket_id: s
-        for s in VideoSession.objects.filter(ticket__in=tickets)
-        .exclude(status=VideoSession.Status.ENDED)
-        .order_by("created_at")
+        s.subject_id: s
+        for s in video_sessions_open(
+            subject_kind=Ticket.VIDEO_SUBJECT, subject_ids=[t.pk for t in tickets]
+        )
     }
     for ticket in tickets:
         session = sessions.get(ticket.pk)

@@ -32,6 +32,7 @@ import logging
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -61,10 +62,12 @@ from scheduling.queue_selectors import (
 )
 from tenants.selectors import current_municipality
 from videoconf.models import VideoSession
+from videoconf.selectors import video_sessions_open
 from videoconf.services import (
     VideoProviderError,
     video_session_end,
     video_session_guest_url,
+    video_session_mark_live,
     video_session_open,
 )
 
@@ -257,9 +260,17 @@ def _session_minutes(ticket: Ticket) -> int:
 
 
 def _open_sessions(ticket_id: int) -> list[VideoSession]:
-    return list(
-        VideoSession.objects.filter(ticket_id=ticket_id).exclude(status=VideoSession.Status.ENDED)
-    )
+    return video_sessions_open(subject_kind=Ticket.VIDEO_SUBJECT, subject_ids=[ticket_id])
+
+
+def ticket_video_subject(ticket: Ticket) -> dict[str, Any]:
+    """How a ticket's video session names it (videoconf.services.video_session_open): the
+    citizen appears at the provider as "Gast <number>", never by name."""
+    return {
+        "subject_kind": Ticket.VIDEO_SUBJECT,
+        "subject_id": ticket.pk,
+        "guest_label": f"Gast {ticket.number}",
+    }
 
 
 def _end_sessions_after_commit(ticket_id: int) -> None:
@@ -425,7 +436,7 @@ def ticket_guest_url(*, ticket: Ticket) -> str | None:
     if not sessions:
         return None
     # No citizen name goes to the video provider (data minimisation): the provider shows
-    # "Gast <number>" (videoconf.services.guest_display_name).
+    # "Gast <number>" (ticket_video_subject).
     return video_session_guest_url(session=sessions[0])
 
 
@@ -468,7 +479,10 @@ def _open_or_undo(
     title = f"{office.name} – {ticket.number}"  # no personal data goes to the provider
     try:
         return video_session_open(
-            official=member, title=title, ticket=ticket, duration_minutes=_session_minutes(ticket)
+            host=member.user,
+            title=title,
+            duration_minutes=_session_minutes(ticket),
+            **ticket_video_subject(ticket),
         )
     except VideoProviderError as exc:
         with transaction.atomic():
@@ -602,9 +616,7 @@ def ticket_start(
     ticket.status, ticket.started_at = S.IN_SESSION, now
     ticket.joined_at = ticket.joined_at or now
     ticket.save(update_fields=["status", "started_at", "joined_at"])
-    VideoSession.objects.filter(ticket=ticket, status=VideoSession.Status.OPEN).update(
-        status=VideoSession.Status.LIVE, started_at=now
-    )
+    video_session_mark_live(subject_kind=Ticket.VIDEO_SUBJECT, subject_id=ticket.pk, at=now)
     _audit(acting_user, "start", ticket, S.CALLED)
     _invalidate(ticket.office_id)
     return ticket

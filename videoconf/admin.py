@@ -5,8 +5,9 @@ from videoconf.models import VideoSession
 
 @admin.register(VideoSession)
 class VideoSessionAdmin(admin.ModelAdmin):
-    """Read-only overview. Room keys stay hidden: they are the citizen's access to the room.
-    The integration is edited at /staff/video-integration/ (secrets are write-only there)."""
+    """Read-only overview (videoconf's services own every write; nothing is deleted by hand).
+    Room keys stay hidden: they are the citizen's access to the room. The integration is
+    edited at /staff/video-integration/ (secrets are write-only there)."""
 
     list_display = [
         "id",
@@ -22,9 +23,10 @@ class VideoSessionAdmin(admin.ModelAdmin):
         "provider",
         "status",
         "external_id",
-        "ticket",
-        "appointment",
-        "official",
+        "subject_kind",
+        "subject_id",
+        "guest_label",
+        "host",
         "created_at",
         "started_at",
         "guest_joined_at",
@@ -37,4 +39,8 @@ class VideoSessionAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        # The session's history (and billing's usage) must not vanish by hand.
         return False

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import secrets
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -66,22 +67,17 @@ class VideoSession(models.Model):
     guest_key = models.CharField(max_length=64, unique=True, default=new_room_token)
     host_key = models.CharField(max_length=64, unique=True, default=new_room_token)
     host_url = models.URLField(max_length=1000, blank=True)
-    ticket = models.ForeignKey(
-        "scheduling.Ticket",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="video_sessions",
-    )
-    appointment = models.ForeignKey(
-        "scheduling.Appointment",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="video_sessions",
-    )
-    official = models.ForeignKey(
-        "offices.StaffMember",
+    # What the session is for, opaque to videoconf: the opening app's kind ("ticket",
+    # "appointment") and row id. videoconf knows no other app (README "Layers"); it tells them
+    # what happened through videoconf.events. Not a GenericForeignKey: content type ids differ
+    # between schemas and Django caches them across schemas.
+    subject_kind = models.CharField(max_length=32, blank=True, default="")
+    subject_id = models.BigIntegerField(null=True, blank=True)
+    # How the citizen appears at the provider: a number ("Gast B-007"), never a name.
+    guest_label = models.CharField(max_length=40, blank=True, default="")
+    # The official who hosts the session.
+    host = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
@@ -97,11 +93,12 @@ class VideoSession(models.Model):
     class Meta:
         ordering = ["-created_at"]
         indexes = [
+            models.Index(fields=["subject_kind", "subject_id"], name="videosession_subject"),
             models.Index(
                 fields=["remote_cleanup_pending"],
                 condition=models.Q(remote_cleanup_pending=True),
                 name="videosession_cleanup_pending",
-            )
+            ),
         ]
 
     def __str__(self) -> str:

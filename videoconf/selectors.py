@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, DurationField, ExpressionWrapper, F
+from django.db.models import Count, DurationField, ExpressionWrapper, F, QuerySet
 
 from videoconf.models import VideoIntegration, VideoSession, VideoSignal
 
@@ -18,17 +19,42 @@ def video_session_by_key(*, key: str) -> tuple[VideoSession, str] | None:
     "guest" for VideoSession.guest_key, "host" for host_key."""
     if not key or len(key) > 64:
         return None
-    session = (
-        VideoSession.objects.select_related("ticket", "appointment").filter(guest_key=key).first()
-    )
+    session = VideoSession.objects.filter(guest_key=key).first()
     if session is not None:
         return session, "guest"
-    session = (
-        VideoSession.objects.select_related("ticket", "appointment").filter(host_key=key).first()
-    )
+    session = VideoSession.objects.filter(host_key=key).first()
     if session is not None:
         return session, "host"
     return None
+
+
+def video_sessions_open(*, subject_kind: str, subject_ids: Iterable[int]) -> list[VideoSession]:
+    """The sessions of these subjects that have not ended, oldest first."""
+    return list(
+        VideoSession.objects.filter(subject_kind=subject_kind, subject_id__in=list(subject_ids))
+        .exclude(status=VideoSession.Status.ENDED)
+        .order_by("created_at", "pk")
+    )
+
+
+def video_session_open_for(*, subject_kind: str, subject_id: int) -> VideoSession | None:
+    """The newest session of this subject that has not ended."""
+    return (
+        VideoSession.objects.filter(subject_kind=subject_kind, subject_id=subject_id)
+        .exclude(status=VideoSession.Status.ENDED)
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+
+
+def subjects_with_open_session(*, subject_kind: str) -> QuerySet[VideoSession, int | None]:
+    """The ids of the subjects of this kind that have a session that has not ended (a
+    subquery for the caller's filter)."""
+    return (
+        VideoSession.objects.filter(subject_kind=subject_kind, subject_id__isnull=False)
+        .exclude(status=VideoSession.Status.ENDED)
+        .values_list("subject_id", flat=True)
+    )
 
 
 def video_signal_list(

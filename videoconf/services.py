@@ -8,11 +8,9 @@ created a meeting, and a meeting must not be created while citizens' rows are lo
 from __future__ import annotations
 
 import copy
-import importlib
-import importlib.util
 import logging
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -27,7 +25,7 @@ from platform_core import tenancy
 from platform_core.audit import audit
 from platform_core.errors import ApiError
 from platform_core.models import User
-from videoconf import error_codes
+from videoconf import error_codes, events
 from videoconf.models import VideoIntegration, VideoSession, VideoSignal
 from videoconf.providers import (
     VideoEvent,
@@ -41,7 +39,6 @@ from videoconf.webex import TokenSet
 
 __all__ = [
     "VideoProviderError",
-    "appointment_status_advance",
     "video_event_apply",
     "video_integration_register_webhooks",
     "video_integration_save",
@@ -51,6 +48,7 @@ __all__ = [
     "video_session_guest_url",
     "video_session_host_url",
     "video_session_mark_guest_joined",
+    "video_session_mark_live",
     "video_session_open",
     "video_session_retry_remote_cleanup",
     "video_session_room_url",
@@ -69,38 +67,34 @@ MAX_SIGNALS_PER_SESSION = 1000
 _SET, _CHANGED, _CLEARED, _GENERATED = "set", "changed", "cleared", "generated"
 
 
-def _queue_service(name: str) -> Callable[..., Any] | None:
-    """scheduling.queue_services.<name> if that module and function exist (they are written
-    in parallel by the waiting-room work; until then the waiting room is simply not told)."""
-    if importlib.util.find_spec("scheduling.queue_services") is None:
-        return None
-    module = importlib.import_module("scheduling.queue_services")
-    return getattr(module, name, None)
-
-
 # --------------------------------------------------------------------------- sessions
 
 
 def video_session_open(
     *,
-    official,
+    host: User | None,
+    subject_kind: str,
+    subject_id: int | None,
+    guest_label: str = "",
     title: str = DEFAULT_TITLE,
     duration_minutes: int = 30,
-    ticket=None,
-    appointment=None,
     start: datetime | None = None,
 ) -> VideoSession:
-    """Create a 1:1 session for an official and a ticket or appointment.
+    """Create a 1:1 session hosted by an official for a subject of the calling app
+    (`subject_kind`, `subject_id`: a ticket, an appointment), which hears what happens to it
+    through videoconf.events.
 
     Call outside a database transaction that holds row locks: providers talk to the network.
-    `title` goes to the provider: never put personal data in it. Raises VideoProviderError
-    (nothing is saved then); calling again later works."""
+    `title` and `guest_label` go to the provider: never put personal data in them. Raises
+    VideoProviderError (nothing is saved then); calling again later works."""
     provider = current_provider()
     session = VideoSession(
-        provider=provider.name, official=official, ticket=ticket, appointment=appointment
+        provider=provider.name,
+        host=host,
+        subject_kind=subject_kind,
+        subject_id=subject_id,
+        guest_label=guest_label[:40],
     )
-    if start is None and appointment is not None:
-        start = appointment.start
     provider.open_session(
         session=session,
         title=title,
@@ -120,13 +114,17 @@ def video_session_open(
     return session
 
 
+def video_session_mark_live(*, subject_kind: str, subject_id: int, at: datetime) -> int:
+    """The conversation of this subject began (the official pressed "start"): its open
+    sessions are live from `at`. Returns how many changed."""
+    return VideoSession.objects.filter(
+        subject_kind=subject_kind, subject_id=subject_id, status=VideoSession.Status.OPEN
+    ).update(status=VideoSession.Status.LIVE, started_at=at)
+
+
 def guest_display_name(session: VideoSession) -> str:
     """How the citizen appears to the official at the provider: a number, never a name."""
-    if session.ticket_id and session.ticket is not None:
-        return f"Gast {session.ticket.number}"
-    if session.appointment_id and session.appointment is not None:
-        return f"Gast {session.appointment.reference}"
-    return "Gast"
+    return session.guest_label or "Gast"
 
 
 def video_session_room_url(*, session: VideoSession, role: str = "guest") -> str:
@@ -220,71 +218,38 @@ def video_session_mark_guest_joined(*, session: VideoSession) -> bool:
     if not first:
         return False
     session.guest_joined_at = now
-    mark_joined = _queue_service("ticket_mark_joined")
-    if session.ticket_id and mark_joined is not None:
-        mark_joined(ticket=session.ticket)
+    events.publish(events.video_guest_joined, _event(session, now))
     return True
+
+
+def _event(session: VideoSession, at: datetime, reason: str = "") -> events.VideoSessionEvent:
+    return events.VideoSessionEvent(
+        session_id=session.pk,
+        subject_kind=session.subject_kind,
+        subject_id=session.subject_id,
+        at=at,
+        reason=reason,
+    )
 
 
 # --------------------------------------------------------------------------- webhook events
 
 
-@transaction.atomic
-def appointment_status_advance(*, appointment_id: int, from_status: str, to_status: str) -> bool:
-    """Move a video appointment along booked → in_session → done, driven by the provider.
-
-    Only from the expected status, in one conditional UPDATE: a replayed or late event finds
-    the appointment elsewhere and changes nothing."""
-    from scheduling.models import Appointment
-
-    changed = Appointment.objects.filter(pk=appointment_id, status=from_status).update(
-        status=to_status
-    )
-    if changed:
-        audit(
-            acting_user=None,
-            action="appointment.video_status",
-            object_type="scheduling.appointment",
-            object_id=str(appointment_id),
-            changes={"status": [from_status, to_status]},
-        )
-    return bool(changed)
-
-
-def _ticket_step(session: VideoSession, *, from_status: str, function: str) -> None:
-    from scheduling.models import Ticket
-
-    ticket = Ticket.objects.filter(pk=session.ticket_id).first()
-    if ticket is None or ticket.status != from_status:
-        return  # already moved on (replay) or never got there
-    step = _queue_service(function)
-    if step is None:
-        logger.info(
-            "scheduling.queue_services.%s is not available; ticket %s stays %s",
-            function,
-            ticket.pk,
-            ticket.status,
-        )
-        return
-    try:
-        step(ticket=ticket, acting_user=None)
-    except Exception:
-        # A webhook must answer; the official can still move the ticket from the console.
-        logger.exception("%s failed for ticket %s after a video event", function, ticket.pk)
-
-
 def video_event_apply(*, event: VideoEvent) -> VideoSession | None:
-    """Apply a provider event to the session and its ticket or appointment.
+    """Apply a provider event to the session and tell the app whose subject it is
+    (videoconf.events).
 
-    started, or the citizen joined → in session; ended, or the official (host) left → done.
-    A citizen leaving changes nothing (a dropped connection is not the end of the
-    consultation). Every step is conditional on the current status, so replays are harmless.
-    Returns the session, or None when the event is not about one of ours."""
+    started, or the citizen joined → live (`video_session_started`); ended, or the official
+    (host) left → ended (`video_session_ended`). A citizen leaving changes nothing (a dropped
+    connection is not the end of the consultation). The events are sent for every matching
+    provider event, replays included: the receivers' steps are conditional on the current
+    status of their own rows, so replays are harmless and a receiver that missed one (a crash
+    between two commits) catches up with the provider's retry. Returns the session, or None
+    when the event is not about one of ours."""
     if not event.external_ids:
         return None
     session = (
-        VideoSession.objects.select_related("ticket", "appointment")
-        .filter(external_id__in=event.external_ids)
+        VideoSession.objects.filter(external_id__in=event.external_ids)
         .exclude(external_id="")
         .first()
     )
@@ -292,31 +257,16 @@ def video_event_apply(*, event: VideoEvent) -> VideoSession | None:
         return None
     now = timezone.now()
     if event.kind == "started" or (event.kind == "joined" and not event.host):
-        with transaction.atomic():
-            VideoSession.objects.filter(pk=session.pk, status=VideoSession.Status.OPEN).update(
-                status=VideoSession.Status.LIVE, started_at=now
-            )
-            if session.appointment_id:
-                appointment_status_advance(
-                    appointment_id=session.appointment_id,
-                    from_status="booked",
-                    to_status="in_session",
-                )
+        VideoSession.objects.filter(pk=session.pk, status=VideoSession.Status.OPEN).update(
+            status=VideoSession.Status.LIVE, started_at=now
+        )
         if event.kind == "joined":
             video_session_mark_guest_joined(session=session)
-        if session.ticket_id:
-            _ticket_step(session, from_status="called", function="ticket_start")
+        events.publish(events.video_session_started, _event(session, now))
     elif event.kind == "ended" or (event.kind == "left" and event.host):
-        with transaction.atomic():
-            _session_mark_ended(session, remote_pending=_needs_remote_end(session))
-            if session.appointment_id:
-                appointment_status_advance(
-                    appointment_id=session.appointment_id,
-                    from_status="in_session",
-                    to_status="done",
-                )
-        if session.ticket_id:
-            _ticket_step(session, from_status="in_session", function="ticket_complete")
+        _session_mark_ended(session, remote_pending=_needs_remote_end(session))
+        reason = "ended" if event.kind == "ended" else "host_left"
+        events.publish(events.video_session_ended, _event(session, now, reason))
     session.refresh_from_db()
     return session
 

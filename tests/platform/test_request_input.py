@@ -68,7 +68,9 @@ def test_deep_json_as_text_plain_to_the_video_signal_is_400(tenant_a):
 
     with tenant_a.schema():
         official = make_official(make_office("amt"))
-        session = video_session_open(official=official, title="Videoberatung")
+        session = video_session_open(
+            host=official.user, title="Videoberatung", subject_kind="", subject_id=None
+        )
     response = tenant_a.client().post(
         f"/video/{session.guest_key}/signal/",
         '{"type": "offer", "payload": ' + DEEP + "}",
@@ -224,7 +226,10 @@ def test_views_that_read_the_body_still_can_after_the_form_check(tenant_a, publi
         from videoconf.services import video_session_open
 
         session = video_session_open(
-            official=make_official(make_office("amt")), title="Videoberatung"
+            host=make_official(make_office("amt")).user,
+            title="Videoberatung",
+            subject_kind="",
+            subject_id=None,
         )
     signal = tenant_a.client().post(f"/video/{session.guest_key}/signal/", {"type": "hello"})
     assert signal.status_code == 400 and signal.json()["code"] == "signal_invalid"

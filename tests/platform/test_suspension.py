@@ -108,7 +108,9 @@ def test_credentials_from_before_the_suspension_open_nothing(tenant_a):
 def test_video_rooms_and_signalling_are_closed(tenant_a):
     with tenant_a.schema():
         official = make_official(make_office("amt"))
-        session = video_session_open(official=official, title="Videoberatung")
+        session = video_session_open(
+            host=official.user, title="Videoberatung", subject_kind="", subject_id=None
+        )
     _set_status(tenant_a, "suspended")
     client = tenant_a.client()
     for key in (session.guest_key, session.host_key):

@@ -194,7 +194,7 @@ def test_join_appears_when_the_meeting_is_open_and_redirects_to_a_fresh_link(
         from scheduling.booking_services import appointment_video_sessions_open
 
         assert appointment_video_sessions_open(now=appointment.start - timedelta(minutes=5)) == 1
-        session = VideoSession.objects.get(appointment=appointment)
+        session = VideoSession.objects.get(subject_kind="appointment", subject_id=appointment.pk)
     api = client.get(f"/api/appointments/{data['reference']}/?token={data['manage_token']}")
     assert api.json()["join_url"] == join
     assert 'href="' + join.replace("&", "&amp;") in client.get(path).content.decode()

@@ -168,8 +168,8 @@ def test_meetings_open_shortly_before_video_appointments_and_only_once(tenant_a,
         assert open_appointment_video_sessions() == 1
         assert open_appointment_video_sessions() == 0
         [session] = VideoSession.objects.all()
-        assert session.appointment_id == soon.pk
-        assert session.official_id == soon.official_id
+        assert (session.subject_kind, session.subject_id) == ("appointment", soon.pk)
+        assert session.host_id == soon.official.user_id
         assert session.host_url
 
 
@@ -213,7 +213,7 @@ def test_a_provider_error_is_logged_and_retried_next_run(
         assert not VideoSession.objects.exists()
         fake_webex.clear_failures()
         assert appointment_video_sessions_open() == 1
-        session = VideoSession.objects.get(appointment=row)
+        session = VideoSession.objects.get(subject_kind="appointment", subject_id=row.pk)
         assert session.external_id
         created = fake_webex.requests("POST", "/meetings")[-1]
         assert "Erika" not in created.body.decode()  # no personal data at the provider

@@ -371,7 +371,7 @@ def test_another_municipality_sees_nothing_of_this_queue(setup, tenant_b):
     assert post_json(beta, "/api/staff/offices/buergerbuero/call-next/").status_code == 204
     with setup.ctx.schema():
         assert Ticket.objects.get(pk=ticket_id).status == "called"
-        assert VideoSession.objects.filter(ticket_id=ticket_id).count() == 1
+        assert VideoSession.objects.filter(subject_kind="ticket", subject_id=ticket_id).count() == 1
 
 
 def test_the_openapi_schema_documents_the_waiting_room(tenant_a):

@@ -62,7 +62,9 @@ def test_no_show_is_refused_once_the_citizen_has_joined(setup):
         from videoconf.models import VideoSession
 
         assert ticket.status == "called"  # the live call goes on
-        assert VideoSession.objects.get(ticket=ticket).status != "ended"
+        assert (
+            VideoSession.objects.get(subject_kind="ticket", subject_id=ticket.pk).status != "ended"
+        )
 
 
 def test_calling_again_is_refused_once_the_citizen_has_joined(setup):

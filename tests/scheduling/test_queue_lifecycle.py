@@ -83,8 +83,8 @@ def test_the_whole_way_waiting_called_in_session_done_stamps_each_moment(setup):
     assert called.ticket.pk == ticket.pk
     assert called.host_url.startswith("/video/")
     with setup.ctx.schema():
-        session = VideoSession.objects.get(ticket=ticket)
-        assert session.official_id == setup.official.pk and session.status == "open"
+        session = VideoSession.objects.get(subject_kind="ticket", subject_id=ticket.pk)
+        assert session.host_id == setup.official.user_id and session.status == "open"
         setup.official.refresh_from_db()
         assert setup.official.presence == "busy" and setup.official.mode == "video"
         qs.ticket_start(
@@ -119,7 +119,7 @@ def test_completing_ends_the_video_session_and_frees_the_official(
         qs.ticket_start(ticket=ticket, acting_user=setup.official.user)
         with django_capture_on_commit_callbacks(execute=True):
             qs.ticket_complete(ticket=ticket, acting_user=setup.official.user)
-        session = VideoSession.objects.get(ticket=ticket)
+        session = VideoSession.objects.get(subject_kind="ticket", subject_id=ticket.pk)
         setup.official.refresh_from_db()
     assert session.status == "ended" and session.ended_at is not None
     assert setup.official.presence == "available"
@@ -329,11 +329,18 @@ def test_a_no_show_can_be_called_again_with_a_new_session(setup, tenant_a):
     call(setup)
     with tenant_a.schema():
         qs.ticket_no_show(ticket=ticket, acting_user=setup.official.user)
-        VideoSession.objects.filter(ticket=ticket).update(status="ended")
+        VideoSession.objects.filter(subject_kind="ticket", subject_id=ticket.pk).update(
+            status="ended"
+        )
         again = qs.ticket_recall(
             ticket=Ticket.objects.get(pk=ticket.pk), acting_user=setup.official.user
         )
-        assert VideoSession.objects.filter(ticket=ticket).exclude(status="ended").count() == 1
+        assert (
+            VideoSession.objects.filter(subject_kind="ticket", subject_id=ticket.pk)
+            .exclude(status="ended")
+            .count()
+            == 1
+        )
     assert again.ticket.status == S.CALLED and again.ticket.finished_at is None
     assert again.ticket.call_count == 2 and again.host_url.startswith("/video/")
 
@@ -347,7 +354,9 @@ def test_recall_of_a_called_ticket_restarts_the_no_show_timer(setup, tenant_a, s
             ticket=ticket, acting_user=setup.official.user, now=MONDAY_9 + timedelta(minutes=4)
         )
         assert qs.tickets_expire_no_shows(now=MONDAY_9 + timedelta(minutes=6)) == 0
-        assert VideoSession.objects.filter(ticket=ticket).count() == 1  # the same session
+        assert (
+            VideoSession.objects.filter(subject_kind="ticket", subject_id=ticket.pk).count() == 1
+        )  # the same session
     assert fresh(setup, ticket).call_count == 2
 
 

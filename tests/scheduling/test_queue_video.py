@@ -84,7 +84,7 @@ def test_join_asks_webex_for_a_fresh_link_and_complete_deletes_the_meeting(
     staff = webex_setup.staff_client()
     ticket_id = post(staff, "/api/staff/offices/buergerbuero/call-next/").json()["ticket"]["id"]
     with webex_setup.ctx.schema():
-        session = VideoSession.objects.get(ticket_id=ticket_id)
+        session = VideoSession.objects.get(subject_kind="ticket", subject_id=ticket_id)
     assert session.provider == "webex" and fake_webex.meeting(session.external_id)
     join = client.get(f"/queue/{token}/join/")
     assert join.status_code == 302

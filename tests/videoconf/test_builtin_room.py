@@ -6,6 +6,8 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+from scheduling.models import Ticket
+from scheduling.queue_services import ticket_video_subject
 from tests.offices.factories import make_office, make_official
 from tests.videoconf.video_helpers import make_ticket
 from videoconf.models import VideoSession, VideoSignal
@@ -16,10 +18,11 @@ def _session(ctx, *, ticket=False) -> VideoSession:
     with ctx.schema():
         office = make_office()
         official = make_official(office)
+        subject = ticket_video_subject(make_ticket(office, official)) if ticket else {}
         return video_session_open(
-            official=official,
+            host=official.user,
             title="Videoberatung",
-            ticket=make_ticket(office, official) if ticket else None,
+            **{"subject_kind": "", "subject_id": None, **subject},
         )
 
 
@@ -84,12 +87,12 @@ def test_opening_the_room_marks_the_citizen_joined(tenant_a):
     tenant_a.client().get(f"/video/{session.guest_key}/")
     with tenant_a.schema():
         session.refresh_from_db()
-        session.ticket.refresh_from_db()
+        ticket = Ticket.objects.get(pk=session.subject_id)
         assert session.guest_joined_at is not None
         from scheduling import queue_services
 
         if hasattr(queue_services, "ticket_mark_joined"):
-            assert session.ticket.joined_at is not None
+            assert ticket.joined_at is not None
 
 
 def test_signalling_messages_reach_the_other_side_only(tenant_a):

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from offices.models import Office
 from platform_core.crypto import decrypt
+from scheduling.booking_services import appointment_video_subject
 from tests.offices.factories import make_office, make_official
 from tests.videoconf.video_helpers import (
     HOST_EMAIL,
@@ -34,6 +35,10 @@ from videoconf.services import (
 pytestmark = pytest.mark.usefixtures("fast_webex")
 
 
+# A session that is for nothing in particular (videoconf's own tests).
+NO_SUBJECT = {"subject_kind": "", "subject_id": None}
+
+
 def _official():
     office = Office.objects.filter(slug="video-amt").first() or make_office("video-amt")
     return make_official(office)
@@ -45,7 +50,10 @@ def test_whole_call_flow_from_meeting_to_deleted_meeting(tenant_a, fake_webex):
         configure_webex(fake_webex, creds)
         official = _official()
         session = video_session_open(
-            official=official, title="Videoberatung Bürgerbüro", duration_minutes=15
+            host=official.user,
+            title="Videoberatung Bürgerbüro",
+            duration_minutes=15,
+            **NO_SUBJECT,
         )
 
         assert session.pk and session.provider == "webex" and session.external_id
@@ -90,7 +98,7 @@ def test_the_room_link_sends_the_citizen_to_a_fresh_webex_link(tenant_a, fake_we
     creds = register(fake_webex, "alpha")
     with tenant_a.schema():
         configure_webex(fake_webex, creds)
-        session = video_session_open(official=_official(), title="Videoberatung")
+        session = video_session_open(host=_official().user, title="Videoberatung", **NO_SUBJECT)
     response = tenant_a.client().get(f"/video/{session.guest_key}/")
     assert response.status_code == 302
     assert response["Location"].startswith(fake_webex.root_url + "/_fake/join/")
@@ -111,7 +119,10 @@ def test_appointment_meeting_is_scheduled_at_the_appointment_time(tenant_a, fake
         start = (timezone.now() + timedelta(days=3)).replace(second=0, microsecond=0)
         appointment = make_video_appointment(official.offices.first(), official, start=start)
         session = video_session_open(
-            official=official, title="Videoberatung", appointment=appointment, duration_minutes=30
+            host=official.user,
+            title="Videoberatung",
+            duration_minutes=30,
+            **appointment_video_subject(appointment),
         )
     body = fake_webex.requests("POST", "/meetings")[0].json
     assert body["timezone"] == "Europe/Berlin"
@@ -125,7 +136,7 @@ def test_expired_access_token_is_refreshed_first_and_rotated_refresh_token_saved
     creds = register(fake_webex, "alpha")
     with tenant_a.schema():
         configure_webex(fake_webex, creds, expires_at=timezone.now() + timedelta(seconds=30))
-        video_session_open(official=_official(), title="Videoberatung")
+        video_session_open(host=_official().user, title="Videoberatung", **NO_SUBJECT)
 
         calls = [(r.method, r.path) for r in fake_webex.requests()]
         assert calls == [("POST", "/access_token"), ("POST", "/meetings")]
@@ -148,7 +159,7 @@ def test_expired_access_token_is_refreshed_first_and_rotated_refresh_token_saved
 
         # The next call uses the stored token without refreshing again.
         fake_webex.clear_requests()
-        video_session_open(official=_official(), title="Videoberatung")
+        video_session_open(host=_official().user, title="Videoberatung", **NO_SUBJECT)
         assert [r.path for r in fake_webex.requests()] == ["/meetings"]
 
 
@@ -157,7 +168,7 @@ def test_token_refused_with_401_is_refreshed_and_the_call_repeated(tenant_a, fak
     fake_webex.expire_access_token(creds.access_token)  # revoked, though we think it is valid
     with tenant_a.schema():
         configure_webex(fake_webex, creds)
-        session = video_session_open(official=_official(), title="Videoberatung")
+        session = video_session_open(host=_official().user, title="Videoberatung", **NO_SUBJECT)
 
         assert [(r.path, r.status) for r in fake_webex.requests()] == [
             ("/meetings", 401),
@@ -175,7 +186,7 @@ def test_rejected_refresh_token_gives_the_official_a_clear_error(tenant_a, fake_
     with tenant_a.schema():
         configure_webex(fake_webex, creds, expires_at=timezone.now() - timedelta(minutes=1))
         with pytest.raises(VideoProviderError) as caught:
-            video_session_open(official=_official(), title="Videoberatung")
+            video_session_open(host=_official().user, title="Videoberatung", **NO_SUBJECT)
         assert caught.value.code == "webex_auth_failed"
         assert "Zugangsdaten" in caught.value.message
         assert "The refresh token is invalid or expired." in caught.value.message
@@ -189,7 +200,7 @@ def test_rate_limit_waits_for_retry_after_then_succeeds(tenant_a, fake_webex):
     with tenant_a.schema():
         configure_webex(fake_webex, creds)
         began = time.monotonic()
-        session = video_session_open(official=_official(), title="Videoberatung")
+        session = video_session_open(host=_official().user, title="Videoberatung", **NO_SUBJECT)
         elapsed = time.monotonic() - began
     assert [r.status for r in fake_webex.requests("POST", "/meetings")] == [429, 200]
     assert elapsed >= 0.3
@@ -208,7 +219,7 @@ def test_persistent_server_errors_raise_with_code_and_tracking_id_and_later_call
             caplog.at_level(logging.WARNING, logger="videoconf.webex"),
             pytest.raises(VideoProviderError) as caught,
         ):
-            video_session_open(official=official, title="Videoberatung")
+            video_session_open(host=official.user, title="Videoberatung", **NO_SUBJECT)
         error = caught.value
         attempts = fake_webex.requests("POST", "/meetings")
         assert [r.status for r in attempts] == [503, 503, 503, 503]
@@ -221,7 +232,7 @@ def test_persistent_server_errors_raise_with_code_and_tracking_id_and_later_call
         assert not VideoSession.objects.exists()
 
         # Webex is back: the same call works.
-        session = video_session_open(official=official, title="Videoberatung")
+        session = video_session_open(host=official.user, title="Videoberatung", **NO_SUBJECT)
         assert fake_webex.meeting(session.external_id) is not None
 
 
@@ -233,7 +244,7 @@ def test_a_call_that_times_out_is_not_repeated_and_reported(tenant_a, fake_webex
         configure_webex(fake_webex, creds)
         began = time.monotonic()
         with pytest.raises(VideoProviderError) as caught:
-            video_session_open(official=_official(), title="Videoberatung")
+            video_session_open(host=_official().user, title="Videoberatung", **NO_SUBJECT)
     assert caught.value.code == "webex_timeout"
     assert time.monotonic() - began < 1.5
     # A POST that timed out may have created the meeting: it is not blindly repeated.
@@ -244,7 +255,7 @@ def test_ending_during_an_outage_is_retried_later(tenant_a, fake_webex):
     creds = register(fake_webex, "alpha")
     with tenant_a.schema():
         configure_webex(fake_webex, creds)
-        session = video_session_open(official=_official(), title="Videoberatung")
+        session = video_session_open(host=_official().user, title="Videoberatung", **NO_SUBJECT)
         fake_webex.fail_next(f"/meetings/{session.external_id}", 503, count=4, method="DELETE")
 
         assert video_session_end(session=session) is False  # no exception for the caller
@@ -263,10 +274,10 @@ def test_each_municipality_calls_webex_with_its_own_credentials(tenant_a, tenant
     creds_b = register(fake_webex, "beta")
     with tenant_a.schema():
         configure_webex(fake_webex, creds_a)
-        session_a = video_session_open(official=_official(), title="Videoberatung")
+        session_a = video_session_open(host=_official().user, title="Videoberatung", **NO_SUBJECT)
     with tenant_b.schema():
         configure_webex(fake_webex, creds_b, host_email="video@beta-kreis.example")
-        session_b = video_session_open(official=_official(), title="Videoberatung")
+        session_b = video_session_open(host=_official().user, title="Videoberatung", **NO_SUBJECT)
 
     created = fake_webex.requests("POST", "/meetings")
     assert [r.bearer_token for r in created] == [creds_a.access_token, creds_b.access_token]
@@ -295,7 +306,7 @@ def test_each_municipality_calls_webex_with_its_own_credentials(tenant_a, tenant
 
 def test_without_integration_the_builtin_room_is_used(tenant_b):
     with tenant_b.schema():
-        session = video_session_open(official=_official(), title="Videoberatung")
+        session = video_session_open(host=_official().user, title="Videoberatung", **NO_SUBJECT)
         assert session.provider == "builtin"
         assert session.host_url == f"/video/{session.host_key}/"
         assert video_session_guest_url(session=session) == f"/video/{session.guest_key}/"

@@ -9,7 +9,9 @@ import pytest
 from django.conf import settings
 
 from platform_core.models import AuditLog
+from scheduling.booking_services import appointment_video_subject
 from scheduling.models import Appointment, Ticket
+from scheduling.queue_services import ticket_video_subject
 from tests.offices.factories import make_office, make_official
 from tests.videoconf.video_helpers import (
     configure_webex,
@@ -101,7 +103,9 @@ def test_appointment_moves_to_in_session_then_done_and_replays_change_nothing(
     with tenant_a.schema():
         appointment = make_video_appointment(webex_a["office"], webex_a["official"])
         session = video_session_open(
-            official=webex_a["official"], title="Videoberatung", appointment=appointment
+            host=webex_a["official"].user,
+            title="Videoberatung",
+            **appointment_video_subject(appointment),
         )
     started = fake_webex.meeting_events(session.external_id, "started")
     assert len(started) == 1
@@ -145,7 +149,9 @@ def test_guest_joining_and_host_leaving_drive_the_appointment(
     with tenant_a.schema():
         appointment = make_video_appointment(webex_a["office"], webex_a["official"])
         session = video_session_open(
-            official=webex_a["official"], title="Videoberatung", appointment=appointment
+            host=webex_a["official"].user,
+            title="Videoberatung",
+            **appointment_video_subject(appointment),
         )
     guest = fake_webex.add_participant(session.external_id, "Gast", "g@example.org", state="joined")
     host = fake_webex.add_participant(
@@ -190,7 +196,7 @@ def test_ticket_moves_to_in_session_then_done(tenant_a, webex_a, fake_webex, pub
     with tenant_a.schema():
         ticket = make_ticket(webex_a["office"], webex_a["official"], status="called")
         session = video_session_open(
-            official=webex_a["official"], title="Videoberatung", ticket=ticket
+            host=webex_a["official"].user, title="Videoberatung", **ticket_video_subject(ticket)
         )
     started = fake_webex.meeting_events(session.external_id, "started")
     ended = fake_webex.meeting_events(session.external_id, "ended")
@@ -231,7 +237,9 @@ def test_wrong_signature_is_refused_with_403(tenant_a, webex_a, public_client, f
     with tenant_a.schema():
         appointment = make_video_appointment(webex_a["office"], webex_a["official"])
         session = video_session_open(
-            official=webex_a["official"], title="Videoberatung", appointment=appointment
+            host=webex_a["official"].user,
+            title="Videoberatung",
+            **appointment_video_subject(appointment),
         )
     [(_, body, headers)] = fake_webex.meeting_events(session.external_id, "started")
     tampered = body.replace(b'"started"', b'"ended"')
@@ -295,7 +303,7 @@ def test_one_municipalitys_signed_event_is_refused_for_another(
         official_b = make_official(office)
         appointment_b = make_video_appointment(office, official_b)
         session_b = video_session_open(
-            official=official_b, title="Videoberatung", appointment=appointment_b
+            host=official_b.user, title="Videoberatung", **appointment_video_subject(appointment_b)
         )
     assert _secret(tenant_a) != _secret(tenant_b)
     # tenant_b's event, signed with tenant_b's secret, posted to tenant_a's URL: refused.
