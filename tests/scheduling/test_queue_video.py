@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import pytest
 
+from devtools.webex_fake import FakeWebex
 from platform_core.models import AuditLog
 from scheduling.models import Ticket
 from tests.scheduling.queue_support import make_setup
 from tests.videoconf.video_helpers import configure_webex, register
 from videoconf.models import VideoSession
-from videoconf.webex.fake_server import FakeWebex
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
+from devtools.webex_fake import AppCredentials, FakeWebex
 from tests.videoconf.webex_fake_fixtures import fake_webex  # noqa: F401
 from videoconf.webex import (
     RefreshingTokenProvider,
@@ -29,7 +30,6 @@ from videoconf.webex import (
     WebexUnavailable,
     refresh_access_token,
 )
-from videoconf.webex.fake_server import AppCredentials, FakeWebex
 
 HOST = "beraterin@musterstadt.example"
 

@@ -40,9 +40,9 @@ from openapi_core.datatypes import RequestParameters
 from openapi_schema_validator import OAS30Validator
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
+from devtools.webex_fake import AppCredentials, FakeWebex, RecordedRequest
 from tests.videoconf.webex_fake_fixtures import fake_webex  # noqa: F401
 from videoconf.webex import RefreshingTokenProvider, TokenSet, WebexClient
-from videoconf.webex.fake_server import AppCredentials, FakeWebex, RecordedRequest
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SPEC_DIR = Path(os.environ.get("WEBEX_SPEC_DIR", REPO_ROOT.parent / "shared" / "webex"))

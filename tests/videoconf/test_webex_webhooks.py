@@ -8,6 +8,7 @@ import json
 import pytest
 from django.conf import settings
 
+from devtools.webex_fake import sign_webhook_body
 from platform_core.models import AuditLog
 from scheduling.booking_services import appointment_video_subject
 from scheduling.models import Appointment, Ticket
@@ -21,7 +22,6 @@ from tests.videoconf.video_helpers import (
 )
 from videoconf.models import VideoIntegration, VideoSession
 from videoconf.services import video_integration_save, video_session_open
-from videoconf.webex.fake_server import sign_webhook_body
 
 pytestmark = pytest.mark.usefixtures("fast_webex")
 

@@ -9,10 +9,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from devtools.webex_fake import AppCredentials, FakeWebex
 from scheduling.models import Appointment, Ticket
 from videoconf.models import VideoIntegration
 from videoconf.services import video_integration_update
-from videoconf.webex.fake_server import AppCredentials, FakeWebex
 
 HOST_EMAIL = "videoberatung@alpha-stadt.example"
 _n = itertools.count(1)

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from videoconf.webex.fake_server import FakeWebex
+from devtools.webex_fake import FakeWebex
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""Cisco Webex integration: REST client (``client``) and a fake server (``fake_server``).
+"""Cisco Webex integration: the REST client (``client``) and its errors. (A fake Webex server for
+tests and local trials lives outside the product, in devtools.webex_fake.)
 
 Pure Python, no Django imports, so it can be used from Celery tasks, management commands
 and tests alike.

@@ -2,7 +2,7 @@
 
 Deliberately free of Django: the Django layer owns tenants, encrypted credential storage and
 scheduling; this module only speaks HTTP to ``https://webexapis.com/v1`` (or to the fake in
-``fake_server.py``) and turns failures into ``WebexError`` subclasses with stable codes.
+``devtools.webex_fake``) and turns failures into ``WebexError`` subclasses with stable codes.
 
 Failure policy, in one place:
 

@@ -3,7 +3,7 @@
 Built from Cisco's OpenAPI descriptions (shared/webex/*.json); the conformance tests in
 ``tests/videoconf/test_webex_fake_conformance.py`` validate its answers against them so it
 cannot silently drift from the real API. Used by the client tests and, through
-``python -m videoconf.webex``, for local development without a Webex account.
+``python -m devtools.webex_fake``, for local development without a Webex account.
 
 Serves the API below ``/v1`` (so ``base_url`` is a drop-in for ``https://webexapis.com/v1``)
 and a control API below ``/_fake`` for tests run from another process. In-process tests use
@@ -35,7 +35,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-logger = logging.getLogger("videoconf.webex.fake")
+logger = logging.getLogger("devtools.webex_fake")
 
 API_PREFIX = "/v1"
 CONTROL_PREFIX = "/_fake"
@@ -359,7 +359,7 @@ class FakeWebex:
             self._thread = None
 
     def serve_forever(self) -> None:
-        """Block until ``stop()`` (or Ctrl-C); for ``python -m videoconf.webex``."""
+        """Block until ``stop()`` (or Ctrl-C); for ``python -m devtools.webex_fake``."""
         if self._server is None:
             self.start()
         try:

@@ -1,4 +1,4 @@
-"""Run the fake Webex API for local development: ``python -m videoconf.webex --port 8765``.
+"""Run the fake Webex API for local development: ``python -m devtools.webex_fake --port 8765``.
 
 Registers one app so the Bürgerbüro can be pointed at ``http://127.0.0.1:8765/v1`` with the
 printed credentials; more apps, failures and delays via the ``/_fake/...`` control API.
@@ -11,11 +11,11 @@ import ipaddress
 import logging
 import sys
 
-from .fake_server import CONTROL_ENDPOINTS, FakeWebex
+from devtools.webex_fake.server import CONTROL_ENDPOINTS, FakeWebex
 
 
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m videoconf.webex", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m devtools.webex_fake", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1", help="bind address (default loopback)")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--client-id", default="dev-client-id")
