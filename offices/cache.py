@@ -3,7 +3,7 @@
 Everything cached from an office's configuration - opening hours, closures, local holidays,
 capacity, video, services, staff (membership, roles, deactivation) and presence - is stored
 together with the municipality's *configuration generation*: the citizen office list
-(scheduling.office_status) and the waiting room's office facts (scheduling.queue_selectors).
+(scheduling.queue.office_status) and the waiting room's office facts (scheduling.queue.selectors).
 `office_config_changed()` starts a new generation; an entry stored under an older one is never
 used again, whatever key it has and however long its timeout. So a change takes effect on the
 next request, in every process that shares the cache (with per-process caches: in the process

@@ -5,7 +5,7 @@ and holidays (resolved by the caller) make an `OfficeCalendar`; `current_window`
 `next_opening` and `window_contains` answer "open now?", "opens again when?" and "does this
 interval fit one window?". The DST rules (a window boundary in a spring-forward gap is the
 instant of the jump; ambiguous times resolve to their first occurrence) are those of
-scheduling.slot_engine, which builds its appointment slots on top of this module and
+scheduling.appointments.slot_engine, which builds its appointment slots on top of this module and
 re-exports its names.
 """
 

@@ -2,7 +2,7 @@
 
 The live status citizens see (open, busy or closed, the waiting room's count and estimate)
 needs the waiting room's tickets and is computed where they live:
-scheduling.office_status, built on the presence counts and the calendar below.
+scheduling.queue.office_status, built on the presence counts and the calendar below.
 """
 
 from __future__ import annotations

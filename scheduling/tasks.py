@@ -1,4 +1,5 @@
-"""Celery discovers tasks here; the waiting room and appointments keep theirs apart."""
+"""Celery discovers tasks here; the waiting room and appointments keep theirs apart (their task
+names keep the old module paths: beat entries and queued messages carry them)."""
 
-from scheduling.booking_tasks import *  # noqa: F403
-from scheduling.queue_tasks import *  # noqa: F403
+from scheduling.appointments.tasks import *  # noqa: F403
+from scheduling.queue.tasks import *  # noqa: F403

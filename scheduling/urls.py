@@ -1,8 +1,9 @@
-"""Tenant-host URLs of the waiting room (queue_urls) and of appointments (booking_urls)."""
+"""Tenant-host URLs of the waiting room (scheduling.queue) and of appointments
+(scheduling.appointments), in that order."""
 
 from django.urls import include, path
 
 urlpatterns = [
-    path("", include("scheduling.queue_urls")),
-    path("", include("scheduling.booking_urls")),
+    path("", include("scheduling.queue.urls")),
+    path("", include("scheduling.appointments.urls")),
 ]

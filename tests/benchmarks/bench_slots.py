@@ -15,10 +15,10 @@ from time import perf_counter
 import pytest
 from django.utils import timezone
 
-from scheduling.booking_selectors import busy_intervals, free_slots, local_day_bounds
+from scheduling.appointments.selectors import busy_intervals, free_slots, local_day_bounds
 from scheduling.models import Appointment
 from tests.benchmarks._util import Stats, measure, record
-from tests.scheduling.test_booking_support import BERLIN, booking_setup
+from tests.scheduling.appointments.test_booking_support import BERLIN, booking_setup
 
 OFFICIALS = 10
 BOOKINGS = 500

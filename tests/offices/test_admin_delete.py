@@ -14,7 +14,7 @@ from platform_core.models import AuditLog, User
 from scheduling.models import Appointment, Ticket
 from tests.conftest import PASSWORD, api_token
 from tests.offices.factories import make_office, make_official, make_service
-from tests.scheduling.queue_support import make_appointment
+from tests.scheduling.queue.queue_support import make_appointment
 from tests.videoconf.video_helpers import make_ticket
 
 

@@ -16,9 +16,9 @@ from offices import cache as config_cache
 from offices.models import Closure, LocalHoliday, Office, OpeningWindow, StaffMember
 from offices.services import opening_hours_replace
 from platform_core.models import User
-from scheduling.queue_selectors import office_facts
+from scheduling.queue.selectors import office_facts
 from tests.conftest import PASSWORD, api_token
-from tests.scheduling.queue_support import (
+from tests.scheduling.queue.queue_support import (
     ALL_DAY,
     OFFICIAL_PASSWORD,
     make_setup,

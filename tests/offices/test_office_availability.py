@@ -15,9 +15,9 @@ from django.utils import timezone
 
 from offices.models import StaffMember
 from scheduling.models import Ticket, hash_secret
-from scheduling.wait_estimate import estimate_wait_minutes
+from scheduling.queue.wait_estimate import estimate_wait_minutes
 from tests.offices.factories import make_office, make_official, make_service
-from tests.scheduling.queue_support import ALL_DAY, make_setup
+from tests.scheduling.queue.queue_support import ALL_DAY, make_setup
 
 SLUG = "buergerbuero"
 _seq = itertools.count(900)

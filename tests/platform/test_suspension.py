@@ -16,7 +16,7 @@ from offices.models import Office
 from platform_core.middleware import SUSPENDED_OPEN_PREFIXES
 from platform_core.models import User
 from scheduling.models import Ticket
-from scheduling.queue_tasks import expire_no_shows, purge_personal_data
+from scheduling.queue.tasks import expire_no_shows, purge_personal_data
 from tenants.services import municipality_update
 from tests.conftest import PASSWORD, api_token
 from tests.offices.factories import make_office, make_official

@@ -7,7 +7,7 @@ import pytest
 from django.test import Client
 
 from scheduling.models import Ticket
-from scheduling.queue_services import ticket_video_subject
+from scheduling.queue.services import ticket_video_subject
 from tests.offices.factories import make_office, make_official
 from tests.videoconf.video_helpers import make_ticket
 from videoconf.models import VideoSession, VideoSignal
@@ -89,7 +89,7 @@ def test_opening_the_room_marks_the_citizen_joined(tenant_a):
         session.refresh_from_db()
         ticket = Ticket.objects.get(pk=session.subject_id)
         assert session.guest_joined_at is not None
-        from scheduling import queue_services
+        from scheduling.queue import services as queue_services
 
         if hasattr(queue_services, "ticket_mark_joined"):
             assert ticket.joined_at is not None

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from offices.models import Office
 from platform_core.crypto import decrypt
-from scheduling.booking_services import appointment_video_subject
+from scheduling.appointments.services import appointment_video_subject
 from tests.offices.factories import make_office, make_official
 from tests.videoconf.video_helpers import (
     HOST_EMAIL,

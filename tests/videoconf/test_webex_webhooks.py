@@ -10,9 +10,9 @@ from django.conf import settings
 
 from devtools.webex_fake import sign_webhook_body
 from platform_core.models import AuditLog
-from scheduling.booking_services import appointment_video_subject
+from scheduling.appointments.services import appointment_video_subject
 from scheduling.models import Appointment, Ticket
-from scheduling.queue_services import ticket_video_subject
+from scheduling.queue.services import ticket_video_subject
 from tests.offices.factories import make_office, make_official
 from tests.videoconf.video_helpers import (
     configure_webex,
@@ -189,7 +189,7 @@ def test_guest_joining_and_host_leaving_drive_the_appointment(
 
 
 def test_ticket_moves_to_in_session_then_done(tenant_a, webex_a, fake_webex, public_client):
-    from scheduling import queue_services
+    from scheduling.queue import services as queue_services
 
     if not hasattr(queue_services, "ticket_start"):
         pytest.skip("scheduling.queue_services.ticket_start is not there yet")

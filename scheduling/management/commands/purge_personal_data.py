@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand
 
 from platform_core import tenancy
-from scheduling.purge import personal_data_purge
+from scheduling.queue.purge import personal_data_purge
 from tenants.selectors import municipality_list
 
 
