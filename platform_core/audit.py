@@ -19,7 +19,8 @@ def audit(
     changes: dict[str, Any] | None = None,
 ) -> AuditLog:
     if obj is not None:
-        object_type = object_type or obj._meta.label_lower
+        # A model that moved between apps keeps the name its audit history has.
+        object_type = object_type or getattr(obj, "audit_object_type", obj._meta.label_lower)
         object_id = object_id or str(obj.pk)
     actor = acting_user if acting_user is not None and acting_user.pk else None
     return AuditLog.objects.create(

@@ -31,3 +31,9 @@ def decrypt(ciphertext: str) -> str:
         raise ValueError(
             "Secret cannot be decrypted with the current FIELD_ENCRYPTION_KEY."
         ) from exc
+
+
+def hash_secret(raw: str) -> str:
+    """SHA-256 hex digest of a secret token (only the hash is stored: tickets' and
+    appointments' tokens)."""
+    return hashlib.sha256(raw.encode()).hexdigest()

@@ -71,7 +71,9 @@ TENANT_APPS = [
     "django.contrib.admin",
     "platform_core",
     "offices",
-    "scheduling",
+    "scheduling",  # the legacy app: only its migrations (they created the tables below)
+    "scheduling.appointments",
+    "scheduling.queue",
     "videoconf",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
@@ -252,8 +254,8 @@ SPECTACULAR_SETTINGS = {
     # Several models have a "status"; name each choice set after what it describes.
     "ENUM_NAME_OVERRIDES": {
         "OfficeStatusEnum": ["open", "busy", "closed"],
-        "TicketStatusEnum": "scheduling.models.Ticket.Status",
-        "AppointmentStatusEnum": "scheduling.models.Appointment.Status",
+        "TicketStatusEnum": "scheduling.queue.models.Ticket.Status",
+        "AppointmentStatusEnum": "scheduling.appointments.models.Appointment.Status",
         "PresenceEnum": "offices.models.StaffMember.Presence",
         "ModeEnum": "offices.models.Mode",
         "MunicipalityStatusEnum": "tenants.models.Municipality.Status",

@@ -20,7 +20,8 @@ urlpatterns = [
         name="set-password",
     ),
     path("", include("offices.urls")),
-    path("", include("scheduling.urls")),
+    path("", include("scheduling.queue.urls")),
+    path("", include("scheduling.appointments.urls")),
     path("", include("videoconf.urls")),
     path("", include("billing.urls_tenant")),
 ]

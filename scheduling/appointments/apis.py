@@ -24,7 +24,7 @@ from scheduling.appointments import dates as booking_dates
 from scheduling.appointments import error_codes as codes
 from scheduling.appointments import selectors, services
 from scheduling.appointments.dayplan import APPOINTMENT, BLOCK, DayPlanEntry
-from scheduling.models import Appointment, AppointmentMail
+from scheduling.appointments.models import Appointment, AppointmentMail
 
 MODE_CHOICES = [Mode.VIDEO.value, Mode.IN_PERSON.value]
 

@@ -12,7 +12,7 @@ from django.db.models import Model
 
 from offices.models import Office, Service
 from platform_core.tenancy import local_tz
-from scheduling.models import Appointment
+from scheduling.appointments.models import Appointment
 
 APPOINTMENT, BLOCK, TICKET = "appointment", "block", "ticket"
 

@@ -23,8 +23,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from scheduling.appointments import ics
+from scheduling.appointments.models import Appointment, AppointmentMail
 from scheduling.appointments.selectors import reschedule_count
-from scheduling.models import Appointment, AppointmentMail
 from tenants.selectors import current_municipality
 
 logger = logging.getLogger(__name__)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from scheduling.models import Appointment
+from scheduling.appointments.models import Appointment
 
 
 def appointments_anonymise(*, cutoff: datetime, now: datetime) -> int:

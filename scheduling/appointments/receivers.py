@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from scheduling.appointments.models import Appointment
 from scheduling.appointments.services import appointment_video_status_advance
-from scheduling.models import Appointment
 from videoconf.events import VideoSessionEvent
 
 

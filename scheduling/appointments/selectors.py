@@ -47,7 +47,7 @@ from offices.holidays import holiday_dates
 from offices.models import Closure, LocalHoliday, Mode, Office, Service, StaffMember
 from offices.selectors import build_calendar
 from scheduling.appointments import slot_engine
-from scheduling.models import Appointment, AppointmentMail, hash_secret
+from scheduling.appointments.models import Appointment, AppointmentMail, hash_secret
 from videoconf.models import VideoSession
 from videoconf.selectors import (
     subjects_with_open_session,

@@ -33,6 +33,7 @@ from scheduling.appointments import error_codes as codes
 from scheduling.appointments import mail as booking_mail
 from scheduling.appointments import slot_engine
 from scheduling.appointments.mail_tasks import send_appointment_mail
+from scheduling.appointments.models import Appointment, AppointmentMail, hash_secret
 from scheduling.appointments.selectors import (
     BookingContext,
     active_bookings_count,
@@ -42,7 +43,6 @@ from scheduling.appointments.selectors import (
     open_video_session,
     reschedule_count,
 )
-from scheduling.models import Appointment, AppointmentMail, hash_secret
 from videoconf.selectors import video_sessions_open
 from videoconf.services import (
     VideoProviderError,

@@ -23,7 +23,7 @@ from platform_core.errors import ApiError
 from scheduling.appointments import dates as booking_dates
 from scheduling.appointments import error_codes as codes
 from scheduling.appointments import selectors, services
-from scheduling.models import Appointment, AppointmentMail
+from scheduling.appointments.models import Appointment, AppointmentMail
 from videoconf.services import VideoProviderError
 
 WEEK = 7

@@ -2,7 +2,7 @@
 
 import django.contrib.postgres.constraints
 import django.db.models.deletion
-import scheduling.models
+import platform_core.db
 from django.db import migrations, models
 
 
@@ -43,7 +43,7 @@ class Migration(migrations.Migration):
             options={
                 'ordering': ['start'],
                 'indexes': [models.Index(fields=['office', 'start'], name='scheduling__office__1de577_idx'), models.Index(fields=['official', 'start'], name='scheduling__officia_2ec37d_idx')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('start__lt', models.F('end'))), name='appointment_start_before_end'), django.contrib.postgres.constraints.ExclusionConstraint(condition=models.Q(('status__in', ['booked', 'in_session', 'done'])), expressions=[('official', '='), (scheduling.models.TsTzRange('start', 'blocked_until'), '&&')], name='appointment_no_double_booking')],
+                'constraints': [models.CheckConstraint(condition=models.Q(('start__lt', models.F('end'))), name='appointment_start_before_end'), django.contrib.postgres.constraints.ExclusionConstraint(condition=models.Q(('status__in', ['booked', 'in_session', 'done'])), expressions=[('official', '='), (platform_core.db.TsTzRange('start', 'blocked_until'), '&&')], name='appointment_no_double_booking')],
             },
         ),
         migrations.CreateModel(

@@ -21,8 +21,8 @@ from rest_framework.views import APIView
 from offices.models import Office, Service
 from platform_core.errors import ApiError
 from platform_core.permissions import IsMunicipalStaff
-from scheduling.models import Ticket
 from scheduling.queue import error_codes, selectors, services
+from scheduling.queue.models import Ticket
 from scheduling.queue.office_status import office_status_get, office_statuses, status_list_cached
 from scheduling.queue.serializers import OfficeDetailSerializer, OfficeStatusSerializer
 

@@ -14,8 +14,9 @@ from django.db.models import Q
 from offices.models import StaffMember
 from platform_core.tenancy import local_day_bounds
 from scheduling.appointments.dayplan import TICKET, DayPlanEntry, appointment_entry
+from scheduling.appointments.models import Appointment
 from scheduling.appointments.selectors import with_mail_failed
-from scheduling.models import Appointment, Ticket
+from scheduling.queue.models import Ticket
 
 
 def day_plan(*, member: StaffMember, day: date) -> list[DayPlanEntry]:

@@ -38,7 +38,7 @@ from offices import cache as config_cache
 from offices.calendar import OfficeCalendar, current_window, next_opening
 from offices.models import Office
 from offices.selectors import build_calendar, holidays_around, office_presence_queryset
-from scheduling.models import Ticket
+from scheduling.queue.models import Ticket
 from scheduling.queue.wait_estimate import WaitInputs, office_wait_minutes
 from tenants.models import Municipality
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from platform_core.audit import audit
 from scheduling.appointments.purge import appointments_anonymise
-from scheduling.models import Ticket
+from scheduling.queue.models import Ticket
 
 DEFAULT_RETENTION_DAYS = 30
 

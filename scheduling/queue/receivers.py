@@ -10,7 +10,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from scheduling.models import Ticket
+from scheduling.queue.models import Ticket
 from scheduling.queue.services import ticket_complete, ticket_mark_joined, ticket_start
 from videoconf.events import VideoSessionEvent
 

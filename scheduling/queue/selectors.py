@@ -32,7 +32,8 @@ from offices import cache as config_cache
 from offices.calendar import OfficeCalendar, current_window
 from offices.models import Office, Service, StaffMember
 from platform_core.tenancy import local_day, local_day_bounds, local_tz
-from scheduling.models import Appointment, Ticket, hash_secret
+from scheduling.appointments.models import Appointment
+from scheduling.queue.models import Ticket, hash_secret
 from scheduling.queue.office_status import office_status_get
 from scheduling.queue.wait_estimate import WaitInputs, office_wait_minutes
 from tenants.selectors import current_municipality

@@ -47,8 +47,8 @@ from platform_core.audit import audit
 from platform_core.errors import ApiError
 from platform_core.models import User
 from platform_core.tenancy import local_day, local_tz
-from scheduling.models import Ticket, TicketCounter, hash_secret
 from scheduling.queue import error_codes
+from scheduling.queue.models import Ticket, TicketCounter, hash_secret
 from scheduling.queue.office_status import CLOSED, office_statuses
 from scheduling.queue.selectors import (
     JOINED,

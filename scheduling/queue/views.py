@@ -25,9 +25,9 @@ from offices.models import Mode, Office, StaffMember
 from platform_core.dates import add_years
 from platform_core.errors import ApiError
 from platform_core.tenancy import local_day
-from scheduling.models import Ticket
 from scheduling.queue import error_codes, selectors, services
 from scheduling.queue.dayplan import day_plan
+from scheduling.queue.models import Ticket
 from scheduling.queue.office_status import office_status_get, office_statuses
 from videoconf.services import VideoProviderError
 

@@ -33,7 +33,7 @@ from django.utils import timezone
 from offices.models import Office, OpeningWindow, StaffMember
 from platform_core.authentication import token_issue
 from platform_core.models import User
-from scheduling.models import Ticket, hash_secret
+from scheduling.queue.models import Ticket, hash_secret
 from tests.benchmarks._util import Stats, measure, record
 
 CITIZENS = 500

@@ -15,8 +15,8 @@ from time import perf_counter
 import pytest
 from django.utils import timezone
 
+from scheduling.appointments.models import Appointment
 from scheduling.appointments.selectors import busy_intervals, free_slots, local_day_bounds
-from scheduling.models import Appointment
 from tests.benchmarks._util import Stats, measure, record
 from tests.scheduling.appointments.test_booking_support import BERLIN, booking_setup
 

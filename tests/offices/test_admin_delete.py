@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from offices.models import Closure, Office, OpeningWindow, Service
 from platform_core.models import AuditLog, User
-from scheduling.models import Appointment, Ticket
+from scheduling.appointments.models import Appointment
+from scheduling.queue.models import Ticket
 from tests.conftest import PASSWORD, api_token
 from tests.offices.factories import make_office, make_official, make_service
 from tests.scheduling.queue.queue_support import make_appointment

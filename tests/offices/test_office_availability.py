@@ -14,7 +14,7 @@ import pytest
 from django.utils import timezone
 
 from offices.models import StaffMember
-from scheduling.models import Ticket, hash_secret
+from scheduling.queue.models import Ticket, hash_secret
 from scheduling.queue.wait_estimate import estimate_wait_minutes
 from tests.offices.factories import make_office, make_official, make_service
 from tests.scheduling.queue.queue_support import ALL_DAY, make_setup

@@ -15,7 +15,7 @@ from django.utils import timezone
 from offices.models import Office
 from platform_core.middleware import SUSPENDED_OPEN_PREFIXES
 from platform_core.models import User
-from scheduling.models import Ticket
+from scheduling.queue.models import Ticket
 from scheduling.queue.tasks import expire_no_shows, purge_personal_data
 from tenants.services import municipality_update
 from tests.conftest import PASSWORD, api_token

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from scheduling.models import Ticket
+from scheduling.queue.models import Ticket
 from scheduling.queue.services import ticket_video_subject
 from tests.offices.factories import make_office, make_official
 from tests.videoconf.video_helpers import make_ticket

@@ -10,8 +10,9 @@ from django.conf import settings
 
 from devtools.webex_fake import sign_webhook_body
 from platform_core.models import AuditLog
+from scheduling.appointments.models import Appointment
 from scheduling.appointments.services import appointment_video_subject
-from scheduling.models import Appointment, Ticket
+from scheduling.queue.models import Ticket
 from scheduling.queue.services import ticket_video_subject
 from tests.offices.factories import make_office, make_official
 from tests.videoconf.video_helpers import (

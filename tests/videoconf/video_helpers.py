@@ -10,7 +10,8 @@ import pytest
 from django.utils import timezone
 
 from devtools.webex_fake import AppCredentials, FakeWebex
-from scheduling.models import Appointment, Ticket
+from scheduling.appointments.models import Appointment
+from scheduling.queue.models import Ticket
 from videoconf.models import VideoIntegration
 from videoconf.services import video_integration_update
 

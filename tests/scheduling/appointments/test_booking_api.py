@@ -9,7 +9,7 @@ import pytest
 from django.core import mail
 from django.db import connection
 
-from scheduling.models import Appointment, hash_secret
+from scheduling.appointments.models import Appointment, hash_secret
 from tests.scheduling.appointments.test_booking_support import (
     booking_body,
     booking_setup,

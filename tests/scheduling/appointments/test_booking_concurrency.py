@@ -16,7 +16,7 @@ from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
 from django.test import Client
 
-from scheduling.models import Appointment
+from scheduling.appointments.models import Appointment
 from tests.conftest import api_token
 from tests.scheduling.appointments.test_booking_support import (
     booking_body,

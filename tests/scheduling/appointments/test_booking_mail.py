@@ -16,9 +16,9 @@ from django.core import mail
 from django.db import connection
 from django.utils import timezone
 
+from scheduling.appointments.models import Appointment, AppointmentMail
 from scheduling.appointments.services import appointment_reminders_send
 from scheduling.appointments.tasks import mail_retry_countdown
-from scheduling.models import Appointment, AppointmentMail
 from tests.conftest import celery_broker, celery_worker
 from tests.scheduling.appointments.mail_backends import FlakyBackend
 from tests.scheduling.appointments.test_booking_api import book

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 import pytest
 from django.core import mail
 
-from scheduling.models import Appointment
+from scheduling.appointments.models import Appointment
 from scheduling.queue.selectors import booking_url
 from tests.offices.factories import make_service
 from tests.scheduling.appointments.test_booking_support import (

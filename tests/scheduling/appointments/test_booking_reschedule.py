@@ -12,8 +12,8 @@ from django.db import connection, transaction
 from django.test import Client
 
 from platform_core.models import AuditLog
+from scheduling.appointments.models import Appointment, hash_secret
 from scheduling.appointments.services import Citizen, appointment_book, appointment_reschedule
-from scheduling.models import Appointment, hash_secret
 from tests.scheduling.appointments.test_booking_support import (
     at,
     booking_setup,

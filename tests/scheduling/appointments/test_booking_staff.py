@@ -10,7 +10,7 @@ from django.core import mail
 from django.utils import timezone
 
 from platform_core.models import AuditLog
-from scheduling.models import Appointment
+from scheduling.appointments.models import Appointment
 from tests.conftest import api_token
 from tests.offices.factories import make_official
 from tests.scheduling.appointments.test_booking_support import (

@@ -11,12 +11,12 @@ from django.core import mail
 from django.db import connection
 from django.utils import timezone
 
+from scheduling.appointments.models import Appointment
 from scheduling.appointments.services import appointment_video_sessions_open
 from scheduling.appointments.tasks import (
     open_appointment_video_sessions,
     send_appointment_reminders,
 )
-from scheduling.models import Appointment
 from tests.scheduling.appointments.test_booking_support import booking_setup
 from tests.videoconf.webex_fake_fixtures import fake_webex  # noqa: F401
 from videoconf.models import VideoSession

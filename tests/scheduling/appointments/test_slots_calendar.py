@@ -8,8 +8,8 @@ from datetime import date, time, timedelta
 import pytest
 
 from offices.models import Closure, LocalHoliday
+from scheduling.appointments.models import Appointment
 from scheduling.appointments.selectors import free_slots
-from scheduling.models import Appointment
 from tests.offices.factories import make_office, make_service
 from tests.scheduling.appointments.test_booking_support import at, booking_setup
 

@@ -11,7 +11,7 @@ from django.test import Client
 from django.utils import timezone
 
 from offices.models import Office, Service, StaffMember
-from scheduling.models import Appointment
+from scheduling.appointments.models import Appointment
 from tests.conftest import TenantCtx, api_token
 from tests.offices.factories import make_office, make_official, make_service
 

@@ -12,7 +12,8 @@ from django.db import connection
 from django.utils import timezone
 
 from platform_core.models import AuditLog
-from scheduling.models import Appointment, Ticket, hash_secret
+from scheduling.appointments.models import Appointment
+from scheduling.queue.models import Ticket, hash_secret
 from scheduling.queue.purge import personal_data_purge
 from scheduling.queue.tasks import purge_personal_data
 from tenants.models import Municipality

@@ -8,7 +8,7 @@ from datetime import time, timedelta
 import pytest
 from django.utils import timezone
 
-from scheduling.models import Ticket
+from scheduling.queue.models import Ticket
 from tests.conftest import PASSWORD, api_token
 from tests.offices.factories import make_office, make_official
 from tests.scheduling.queue.queue_support import (

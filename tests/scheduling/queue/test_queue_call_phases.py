@@ -8,8 +8,8 @@ import re
 
 import pytest
 
-from scheduling.models import Ticket
 from scheduling.queue import services as qs
+from scheduling.queue.models import Ticket
 from tests.offices.factories import make_official
 from tests.scheduling.queue.queue_support import OFFICIAL_PASSWORD, make_setup, post_json
 

@@ -12,8 +12,8 @@ import pytest
 from django.db import connection
 
 from platform_core.errors import ApiError
-from scheduling.models import Ticket, TicketCounter, hash_secret
 from scheduling.queue import services as qs
+from scheduling.queue.models import Ticket, TicketCounter, hash_secret
 from tests.offices.factories import make_office, make_official
 from tests.scheduling.queue.queue_support import ALL_DAY, MONDAY_9
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from scheduling.models import Ticket, hash_secret
 from scheduling.queue.dayplan import day_plan
+from scheduling.queue.models import Ticket, hash_secret
 from tests.offices.factories import make_office, make_official
 from tests.scheduling.queue.queue_support import at, make_appointment
 

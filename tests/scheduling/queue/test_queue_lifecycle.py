@@ -9,8 +9,8 @@ import pytest
 
 from platform_core.errors import ApiError
 from platform_core.models import AuditLog
-from scheduling.models import Ticket, hash_secret
 from scheduling.queue import services as qs
+from scheduling.queue.models import Ticket, hash_secret
 from scheduling.queue.selectors import ticket_status
 from tests.offices.factories import make_office, make_official
 from tests.scheduling.queue.queue_support import MONDAY_9, at, make_appointment, make_setup

@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 
 from offices.models import StaffMember
-from scheduling.models import Ticket
+from scheduling.queue.models import Ticket
 from tests.offices.factories import make_office, make_official
 from tests.scheduling.queue.queue_support import (
     OFFICIAL_PASSWORD,

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from scheduling.models import Ticket
 from scheduling.queue import services as qs
+from scheduling.queue.models import Ticket
 from tests.offices.factories import make_office
 from tests.scheduling.queue.queue_support import ALL_DAY, OFFICIAL_PASSWORD, make_setup, post_json
 

@@ -8,7 +8,7 @@ import pytest
 
 from devtools.webex_fake import FakeWebex
 from platform_core.models import AuditLog
-from scheduling.models import Ticket
+from scheduling.queue.models import Ticket
 from tests.scheduling.queue.queue_support import make_setup
 from tests.videoconf.video_helpers import configure_webex, register
 from videoconf.models import VideoSession

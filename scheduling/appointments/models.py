@@ -1,106 +1,30 @@
-"""The waiting room (queue tickets) and appointments of one municipality.
+"""Appointments of one municipality and the mails about them.
 
-Personal data (name, e-mail, phone) is optional on tickets, needed on appointments, and
-removed by `purge_personal_data` after the municipality's retention period.
+Personal data (name, e-mail, phone) is needed on appointments and removed by
+`purge_personal_data` after the municipality's retention period. The tables keep their
+`scheduling_*` names from before the app was split off (a state-only move, issue 10).
 """
 
 from __future__ import annotations
 
-import hashlib
-
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import RangeOperators
 from django.db import models
-from django.db.models import Func, Q
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from offices.models import Mode, Office, Service, StaffMember
+from platform_core.crypto import hash_secret
+from platform_core.db import TsTzRange
 
-
-def hash_secret(raw: str) -> str:
-    return hashlib.sha256(raw.encode()).hexdigest()
-
-
-class TicketCounter(models.Model):
-    """Last number handed out per office and local day: numbers are never reused in a day."""
-
-    office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="+")
-    day = models.DateField()
-    last = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["office", "day"], name="one_counter_per_day")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.office_id} {self.day}: {self.last}"
-
-
-class Ticket(models.Model):
-    # Its video sessions name it so (videoconf.models.VideoSession.subject_kind).
-    VIDEO_SUBJECT = "ticket"
-
-    class Status(models.TextChoices):
-        WAITING = "waiting", _("Waiting")
-        CALLED = "called", _("Called")
-        IN_SESSION = "in_session", _("In session")
-        DONE = "done", _("Done")
-        LEFT = "left", _("Left")
-        EXPIRED = "expired", _("Expired")
-        NO_SHOW = "no_show", _("No-show")
-
-    ACTIVE = (Status.WAITING, Status.CALLED, Status.IN_SESSION)
-
-    office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="tickets")
-    service = models.ForeignKey(
-        Service, null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets"
-    )
-    day = models.DateField(help_text="local date the number belongs to")
-    sequence = models.PositiveIntegerField()
-    number = models.CharField(max_length=12)
-    token_hash = models.CharField(max_length=64, unique=True)
-    status = models.CharField(max_length=12, choices=Status.choices, default=Status.WAITING)
-    mode = models.CharField(max_length=10, choices=Mode.choices, default=Mode.VIDEO)
-    name = models.CharField(max_length=100, blank=True)
-    email = models.EmailField(blank=True)
-    phone = models.CharField(max_length=40, blank=True)
-    language = models.CharField(max_length=8, default="de")
-    official = models.ForeignKey(
-        StaffMember, null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets"
-    )
-    call_count = models.PositiveSmallIntegerField(default=0)
-    created_at = models.DateTimeField(auto_now_add=True)
-    called_at = models.DateTimeField(null=True, blank=True)
-    # The citizen opened the video (our join link or the provider's webhook): stops the
-    # no-show timer without changing the status.
-    joined_at = models.DateTimeField(null=True, blank=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    # When the ticket reached its final state (done, left, no_show or expired).
-    finished_at = models.DateTimeField(null=True, blank=True)
-    anonymised_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["created_at", "id"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["office", "day", "sequence"], name="ticket_number_unique_per_office_day"
-            ),
-        ]
-        indexes = [models.Index(fields=["office", "status", "created_at"])]
-
-    def __str__(self) -> str:
-        return self.number
-
-
-class TsTzRange(Func):
-    function = "TSTZRANGE"
-    output_field = models.DateTimeField()  # only used inside the constraint
+__all__ = ["Appointment", "AppointmentMail", "hash_secret"]
 
 
 class Appointment(models.Model):
     # Its video sessions name it so (videoconf.models.VideoSession.subject_kind).
     VIDEO_SUBJECT = "appointment"
+    # Audit rows keep the name they had before the model moved to this app.
+    audit_object_type = "scheduling.appointment"
 
     class Status(models.TextChoices):
         BOOKED = "booked", _("Booked")
@@ -141,6 +65,7 @@ class Appointment(models.Model):
     anonymised_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        db_table = "scheduling_appointment"  # the table predates the app (issue 10)
         ordering = ["start"]
         constraints = [
             models.CheckConstraint(
@@ -167,7 +92,7 @@ class Appointment(models.Model):
 class AppointmentMail(models.Model):
     """One mail to the citizen about an appointment, and whether the mail server took it.
 
-    Mails go out through a Celery task with retries (`scheduling.booking_tasks`); a mail
+    Mails go out through a Celery task with retries (`scheduling.appointments.mail_tasks`); a mail
     that finally failed stays `failed`, and the staff's day plan says the citizen was not
     reached. No personal data here: the address is the appointment's, the text comes from
     the templates, and `error` holds only the error's type and SMTP code."""
@@ -192,6 +117,7 @@ class AppointmentMail(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        db_table = "scheduling_appointmentmail"  # the table predates the app (issue 10)
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["appointment", "created_at"])]
 
