@@ -9,11 +9,11 @@ from zoneinfo import ZoneInfo
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from django_tenants.utils import schema_context
 
 from billing.models import BillingAccount, Invoice, StripeEvent
 from billing.plans import CATALOGUE
 from billing.services import month_bounds
+from platform_core import tenancy
 from platform_core.dates import month_start
 from tenants.models import Municipality
 from videoconf.selectors import VideoUsage, video_usage_between
@@ -63,7 +63,7 @@ def usage_this_month(*, account: BillingAccount, today: date | None = None) -> V
     municipality = account.municipality
     today = today or timezone.now().astimezone(ZoneInfo(municipality.time_zone)).date()
     start, end = month_bounds(month_start(today), municipality.time_zone)
-    with schema_context(municipality.schema_name):
+    with tenancy.tenant_context(municipality):
         return video_usage_between(start=start, end=end)
 
 

@@ -24,7 +24,6 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
-from django_tenants.utils import schema_context
 
 from billing import leitweg
 from billing.error_codes import BillingErrorCode
@@ -33,6 +32,7 @@ from billing.models import BillingAccount, Invoice, StripeEvent, UsageReport
 from billing.plans import CATALOGUE, CURRENCY, INTERVALS, plan_definition
 from billing.stripe_gateway import stripe_call, stripe_client
 from billing.xrechnung import EInvoice, Line, Party, build_xrechnung
+from platform_core import tenancy
 from platform_core.audit import audit
 from platform_core.dates import month_start
 from platform_core.models import User
@@ -473,7 +473,7 @@ def usage_report(*, account: BillingAccount, month: date) -> UsageReport:
         return existing
     if existing is None:
         start, end = month_bounds(month, account.municipality.time_zone)
-        with schema_context(account.municipality.schema_name):
+        with tenancy.tenant_context(account.municipality):
             usage = video_usage_between(start=start, end=end)
         definition = plan_definition(account.plan)
         try:

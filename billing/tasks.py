@@ -9,19 +9,19 @@ from datetime import date
 
 from celery import shared_task
 from django.utils import timezone
-from django_tenants.utils import get_public_schema_name
 
 from billing import services
 from billing.errors import BillingError, StripeUnavailable
 from billing.models import BillingAccount, StripeEvent
 from billing.stripe_gateway import stripe_configured
+from platform_core import tenancy
 
 log = logging.getLogger(__name__)
 MAX_RETRIES = 8
 
 
 def _public_headers() -> dict[str, str]:
-    return {"_schema_name": get_public_schema_name()}
+    return {"_schema_name": tenancy.public_schema()}
 
 
 def _countdown(task, exc: StripeUnavailable) -> int:

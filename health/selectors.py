@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from celery import current_app
 from django import db
 from django.conf import settings
 from django.db import connection
@@ -41,9 +42,8 @@ def _database() -> str:
 
 def _broker() -> str:
     try:
-        from platform_core.celery import app
-
-        with app.connection_for_write() as conn:
+        # The project's Celery app (health knows no other app; it is the current app).
+        with current_app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, timeout=2)
     except Exception as exc:
         return exc.__class__.__name__

@@ -229,14 +229,12 @@ class AdminStaffListApi(APIView):
 
     @extend_schema(request=StaffAdminSerializer, responses={201: StaffAdminSerializer})
     def post(self, request):
-        from tenants.staffing import staff_account_create
-
         payload = StaffAdminSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
         user_data = data.get("user", {})
         with service_errors(), transaction.atomic():
-            user = staff_account_create(
+            user = services.staff_account_create(
                 email=user_data["email"],
                 password=data.get("password"),
                 role=user_data.get("role", "staff"),

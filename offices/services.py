@@ -20,6 +20,8 @@ from offices.models import Closure, LocalHoliday, Mode, Office, OpeningWindow, S
 from platform_core.audit import audit, diff
 from platform_core.errors import ApiError
 from platform_core.models import User
+from platform_core.services import user_create
+from tenants.validators import validate_admin_email
 
 # After a successful write, nothing cached from the old configuration is used (offices.cache).
 invalidates_statuses = invalidates_office_config
@@ -403,6 +405,50 @@ def staff_assign(
         member.services.set(services)
     audit(acting_user=acting_user, action="staff.assign", obj=member, changes=changes)
     return member
+
+
+@transaction.atomic
+def staff_account_create(
+    *,
+    email: str,
+    password: str | None,
+    role: str = User.Role.STAFF,
+    office_slugs: Sequence[str] = (),
+    full_name: str = "",
+    acting_user: User | None = None,
+) -> User:
+    """Create an account in the current municipality; staff belong to one or more offices
+    (and serve all of their services)."""
+    if role not in (User.Role.STAFF, User.Role.ADMIN):
+        raise ValidationError({"role": ValidationError(_("Role must be staff or admin."))})
+    email = validate_admin_email(email)
+    offices = list(Office.objects.filter(slug__in=office_slugs))
+    missing = sorted(set(office_slugs) - {o.slug for o in offices})
+    if missing:
+        raise ValidationError(
+            {
+                "office": ValidationError(
+                    _("Unknown office: %(offices)s") % {"offices": ", ".join(missing)}
+                )
+            }
+        )
+    if User.objects.filter(email=email).exists():
+        raise ValidationError(
+            {
+                "email": ValidationError(
+                    _("%(email)s exists already.") % {"email": email}, code="taken"
+                )
+            }
+        )
+    user = user_create(
+        email=email, role=role, password=password, full_name=full_name, acting_user=acting_user
+    )
+    member = StaffMember.objects.create(user=user)
+    if offices:
+        member.offices.set(offices)
+        member.services.set([s for o in offices for s in o.services.all()])
+    office_config_changed()
+    return user
 
 
 @transaction.atomic

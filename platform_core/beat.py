@@ -20,11 +20,11 @@ from celery.beat import ScheduleEntry
 from django import db
 from django.conf import settings
 from django.db import close_old_connections
-from django_tenants.utils import get_public_schema_name, schema_context
 from tenant_schemas_celery.scheduler import TenantAwarePersistentScheduler
 
 from health.models import ProcessHeartbeat
 from health.services import heartbeat_record
+from platform_core import tenancy
 
 logger = logging.getLogger(__name__)
 
@@ -56,14 +56,14 @@ class TenantBeatScheduler(TenantAwarePersistentScheduler):
             self._missed.pop(entry.name, None)
 
     def _send(self, entry: ScheduleEntry, producer) -> None:
-        public = get_public_schema_name()
+        public = tenancy.public_schema()
         if entry.options.get("headers", {}).get("_schema_name") != public:
             super().apply_entry(entry, producer=producer)
             return
         logger.info(
             "Scheduler: Sending due task %s (%s) to the public schema", entry.name, entry.task
         )
-        with schema_context(public):
+        with tenancy.public_context():
             try:
                 self.apply_async(entry, producer=producer, advance=False)
             except Exception:  # the broker: logged like celery's own apply_entry, beat goes on

@@ -7,17 +7,15 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.conf import settings
-from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.urls import set_urlconf
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from platform_core import error_codes
+from platform_core import error_codes, tenancy
 from platform_core.request_input import request_input_problem
 from platform_core.sentry import tag_municipality
-from tenants.models import Domain, Municipality
 
 # A suspended municipality keeps only these: liveness and readiness for operations, static
 # assets and the language switch (so the notice can be read in English), and — because the
@@ -25,7 +23,7 @@ from tenants.models import Domain, Municipality
 # the read-only billing pages). Every other door (citizen pages, the rest of the tenant API
 # including the token endpoint, /admin/, /staff/, video rooms and signalling) answers 503 naming
 # the suspension; Webex webhooks of the municipality do the same (videoconf.views), and Celery
-# work in its schema stops (platform_core.celery). The vendor decides this list.
+# work in its schema stops (platform_core.task_base). The vendor decides this list.
 SUSPENDED_OPEN_PREFIXES = (
     "/healthz",
     "/readyz",
@@ -56,23 +54,21 @@ class HostTenantMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        connection.set_schema_to_public()
+        tenancy.activate_public()
         hostname = hostname_of(request)
-        if hostname in settings.PUBLIC_HOSTS:
-            request.tenant = None
+        if tenancy.is_public_host(hostname):
+            request.tenant = None  # type: ignore[attr-defined]
             request.urlconf = settings.PUBLIC_SCHEMA_URLCONF
         else:
-            domain = Domain.objects.select_related("tenant").filter(domain=hostname).first()
-            if domain is None:
+            tenant = tenancy.tenant_for_hostname(hostname)
+            if tenant is None:
                 with translation.override(_request_language(request)):
                     page = render_to_string("errors/unknown_host.html", {"hostname": hostname})
                 return HttpResponse(page, status=404)
-            tenant: Municipality = domain.tenant
-            tenant.domain_url = hostname
-            request.tenant = tenant
+            request.tenant = tenant  # type: ignore[attr-defined]
             if tenant.is_suspended and not request.path.startswith(SUSPENDED_OPEN_PREFIXES):
                 return suspended_response(request, tenant)
-            connection.set_tenant(tenant)
+            tenancy.activate(tenant)
             request.urlconf = settings.ROOT_URLCONF
             tag_municipality(tenant.schema_name)
         set_urlconf(request.urlconf)
@@ -139,7 +135,7 @@ def error_response(
     return HttpResponse(html, status=status, headers=headers)
 
 
-def suspended_response(request: HttpRequest, tenant: Municipality) -> HttpResponse:
+def suspended_response(request: HttpRequest, tenant: tenancy.Tenant) -> HttpResponse:
     """503 naming the suspension, for every closed door of a suspended municipality."""
     with translation.override(_request_language(request)):
         if request.path.startswith(STAFF_PREFIXES):

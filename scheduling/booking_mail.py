@@ -18,20 +18,15 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import DatabaseError, connection
+from django.db import DatabaseError
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from scheduling import ics
 from scheduling.models import Appointment
+from tenants.selectors import current_municipality
 
 logger = logging.getLogger(__name__)
-
-
-def current_municipality():
-    from tenants.models import Municipality
-
-    return Municipality.objects.prefetch_related("domains").get(schema_name=connection.schema_name)
 
 
 def manage_url(*, tenant, reference: str, token: str) -> str:

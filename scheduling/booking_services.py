@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from rest_framework import status
 
 from offices.models import Office, Service, StaffMember
+from platform_core import tenancy
 from platform_core.audit import audit
 from platform_core.errors import ApiError
 from platform_core.models import User
@@ -95,7 +96,7 @@ def _is_double_booking(exc: IntegrityError) -> bool:
 
 def _advisory_key(*parts: object) -> int:
     """A signed 64-bit key for pg advisory locks; the schema keeps municipalities apart."""
-    raw = "|".join([connection.schema_name, *map(str, parts)]).encode()
+    raw = "|".join([tenancy.current_schema(), *map(str, parts)]).encode()
     return int.from_bytes(hashlib.sha256(raw).digest()[:8], "big", signed=True)
 
 
@@ -668,7 +669,7 @@ def appointment_mail_queue(
     if not appointment.email:
         return None
     record = AppointmentMail.objects.create(appointment=appointment, kind=kind)
-    schema = connection.schema_name  # delay_on_commit would take the schema at commit time
+    schema = tenancy.current_schema()  # delay_on_commit would take the schema at commit time
 
     def enqueue() -> None:
         from scheduling.booking_tasks import send_appointment_mail

@@ -13,9 +13,9 @@ from datetime import date, datetime, tzinfo
 from django.db.models import Q
 
 from offices.models import Office, Service, StaffMember
+from platform_core.tenancy import local_day_bounds, local_tz
 from scheduling.booking_selectors import with_mail_failed
 from scheduling.models import Appointment, Ticket
-from scheduling.queue_selectors import local_day_bounds, local_tz
 
 APPOINTMENT, BLOCK, TICKET = "appointment", "block", "ticket"
 

@@ -19,9 +19,8 @@ staff, presence) makes them unusable at once. A status request then costs one in
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.cache import cache
@@ -31,10 +30,11 @@ from django.utils import timezone
 
 from offices import cache as config_cache
 from offices.models import Office, Service, StaffMember
+from platform_core.tenancy import local_day, local_day_bounds, local_tz
 from scheduling import slot_engine
 from scheduling.models import Appointment, Ticket, hash_secret
 from scheduling.wait_estimate import WaitInputs, office_wait_minutes
-from tenants.models import Municipality
+from tenants.selectors import current_municipality
 
 MAX_TOKEN_LENGTH = 100
 ACTIVE = (Ticket.Status.WAITING, Ticket.Status.CALLED, Ticket.Status.IN_SESSION)
@@ -51,41 +51,6 @@ def call_phase(ticket: Ticket) -> str:
     if ticket.status == Ticket.Status.CALLED and ticket.joined_at is not None:
         return JOINED
     return ticket.status
-
-
-# --- the municipality and its local time ---------------------------------------------------
-
-
-def current_municipality() -> Municipality:
-    """The municipality whose schema is active. Requests and Celery tasks set the real row;
-    `schema_context` (tests, management commands) only knows the schema name."""
-    tenant = getattr(connection, "tenant", None)
-    if isinstance(tenant, Municipality):
-        return tenant
-    return Municipality.objects.get(schema_name=connection.schema_name)
-
-
-def local_tz(tenant: Municipality | None = None) -> ZoneInfo:
-    if tenant is None:
-        try:
-            tenant = current_municipality()
-        except Municipality.DoesNotExist:  # the public schema: the platform's own zone
-            return ZoneInfo(settings.TIME_ZONE)
-    return ZoneInfo(tenant.time_zone or settings.TIME_ZONE)
-
-
-def local_day(moment: datetime, tenant: Municipality | None = None) -> date:
-    """The municipality's calendar date at `moment`: ticket numbers restart on it."""
-    return moment.astimezone(local_tz(tenant)).date()
-
-
-def local_day_bounds(day: date, tenant: Municipality | None = None) -> tuple[datetime, datetime]:
-    """[midnight, next midnight) of a local day as aware datetimes: 23 or 25 hours long on
-    the days the clocks change."""
-    tz = local_tz(tenant)
-    start = datetime.combine(day, datetime.min.time(), tzinfo=tz)
-    end = datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=tz)
-    return start, end
 
 
 def booking_url(

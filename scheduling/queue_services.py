@@ -45,6 +45,7 @@ from offices.services import presence_set
 from platform_core.audit import audit
 from platform_core.errors import ApiError
 from platform_core.models import User
+from platform_core.tenancy import local_day, local_tz
 from scheduling import error_codes
 from scheduling.models import Ticket, TicketCounter, hash_secret
 from scheduling.queue_selectors import (
@@ -52,14 +53,12 @@ from scheduling.queue_selectors import (
     appointment_due,
     booking_url,
     call_phase,
-    current_municipality,
-    local_day,
-    local_tz,
     member_has_call,
     office_facts,
     queue_snapshot_invalidate,
     servable_filter,
 )
+from tenants.selectors import current_municipality
 from videoconf.models import VideoSession
 from videoconf.services import (
     VideoProviderError,

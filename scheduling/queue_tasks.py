@@ -22,11 +22,11 @@ def expire_at_closing() -> int:
     return tickets_expire_at_closing()
 
 
-@shared_task
+@shared_task(runs_while_suspended=True)  # a legal duty a suspension does not pause
 def purge_personal_data() -> dict:
     """Daily: anonymise this municipality's citizen data past its retention period."""
     from scheduling.purge import personal_data_purge
-    from scheduling.queue_selectors import current_municipality
+    from tenants.selectors import current_municipality
 
     tenant = current_municipality()
     return personal_data_purge(retention_days=tenant.data_retention_days).as_dict()

@@ -20,6 +20,7 @@ from rest_framework.throttling import ScopedRateThrottle
 
 from offices.models import Mode, Office, StaffMember
 from platform_core.errors import ApiError
+from platform_core.tenancy import local_day
 from scheduling import error_codes
 from scheduling import queue_selectors as selectors
 from scheduling import queue_services as services
@@ -308,7 +309,7 @@ def staff_console(request: HttpRequest) -> HttpResponse:
             no_shows=selectors.recent_no_shows(member=member, now=now),
             plan=[
                 (e, _(STATUS_LABELS.get(e.status, e.status)))
-                for e in day_plan(member=member, day=selectors.local_day(now))
+                for e in day_plan(member=member, day=local_day(now))
             ],
             due=selectors.appointment_due(member=member, now=now),
             member_office_ids={o.pk for o in member.offices.all()},

@@ -1,166 +1,26 @@
-"""The demo data of CONTRACT.md §1. Idempotent: running it twice changes nothing."""
+"""The demo data of CONTRACT.md §1, the tenants' part: the vendor and the two municipalities
+(their offices, hours and staff come from offices.demo; `manage.py seed_demo` runs both).
+Idempotent: running it twice changes nothing."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import time
+from collections.abc import Callable, Iterator
 
 from django.conf import settings
-from django.db import connection, transaction
-from django_tenants.utils import schema_context
 
-from offices.models import Office, OpeningWindow, Service
+from platform_core import tenancy
 from platform_core.models import User
 from platform_core.services import user_create
 from tenants.models import Municipality
 from tenants.services import OnboardingInput, municipality_onboard
-from tenants.staffing import staff_account_create
 
 VENDOR_EMAIL = "vendor@example.org"
 VENDOR_PASSWORD = "demo-vendor-pw"  # noqa: S105 - documented demo login
 ADMIN_PASSWORD = "demo-admin-pw"  # noqa: S105
-STAFF_PASSWORD = "demo-staff-pw"  # noqa: S105
 
-# (slug, name, description, ticket prefix, [(service slug, name, minutes, in person, video,
-# what to bring)])
-BURGLENGENFELD_OFFICES = [
-    (
-        "buergerbuero",
-        "Bürgerbüro",
-        "Ausweise, Pässe, Meldewesen.",
-        "B",
-        [
-            (
-                "personalausweis",
-                "Personalausweis beantragen",
-                20,
-                True,
-                False,
-                "Altes Ausweisdokument, ein aktuelles biometrisches Passfoto.",
-            ),
-            (
-                "reisepass",
-                "Reisepass beantragen",
-                20,
-                True,
-                False,
-                "Alter Reisepass oder Personalausweis, ein biometrisches Passfoto.",
-            ),
-            (
-                "meldebescheinigung",
-                "Meldebescheinigung",
-                10,
-                True,
-                True,
-                "Personalausweis oder Reisepass.",
-            ),
-            (
-                "wohnsitz-anmelden",
-                "Wohnsitz anmelden",
-                15,
-                True,
-                True,
-                "Personalausweis, Wohnungsgeberbestätigung.",
-            ),
-        ],
-    ),
-    (
-        "rente",
-        "Rentenangelegenheiten",
-        "Beratung und Anträge zur gesetzlichen Rente.",
-        "R",
-        [
-            (
-                "rentenantrag",
-                "Rentenantrag stellen",
-                45,
-                True,
-                True,
-                "Rentenversicherungsnummer, Personalausweis, Bankverbindung.",
-            ),
-            (
-                "kontenklaerung",
-                "Kontenklärung",
-                30,
-                True,
-                True,
-                "Versicherungsverlauf, Nachweise über Ausbildungs- und Kindererziehungszeiten.",
-            ),
-        ],
-    ),
-    (
-        "standesamt",
-        "Standesamt",
-        "Urkunden und Eheschließungen.",
-        "S",
-        [
-            ("geburtsurkunde", "Geburtsurkunde", 10, True, True, "Personalausweis."),
-            (
-                "eheschliessung-anmelden",
-                "Eheschließung anmelden",
-                45,
-                True,
-                True,
-                "Personalausweise, Geburtsurkunden, erweiterte Meldebescheinigungen.",
-            ),
-            (
-                "sterbeurkunde",
-                "Sterbeurkunde",
-                15,
-                True,
-                True,
-                "Personalausweis, ärztliche Todesbescheinigung.",
-            ),
-        ],
-    ),
-]
-REGENSBURG_OFFICES = [
-    (
-        "kfz-zulassung",
-        "Kfz-Zulassung",
-        "Zulassung, Umschreibung und Abmeldung von Fahrzeugen.",
-        "K",
-        [
-            (
-                "neuzulassung",
-                "Fahrzeug zulassen",
-                20,
-                True,
-                False,
-                "Zulassungsbescheinigung Teil I und II, eVB-Nummer, SEPA-Mandat.",
-            ),
-            (
-                "abmeldung",
-                "Fahrzeug abmelden",
-                10,
-                True,
-                False,
-                "Kennzeichen, Zulassungsbescheinigung.",
-            ),
-            ("beratung-zulassung", "Beratung zur Zulassung", 15, False, True, ""),
-        ],
-    ),
-    (
-        "fuehrerscheinstelle",
-        "Führerscheinstelle",
-        "Führerscheine und Fahrerlaubnisse.",
-        "F",
-        [
-            (
-                "umtausch",
-                "Führerschein umtauschen",
-                15,
-                True,
-                False,
-                "Alter Führerschein, Personalausweis, biometrisches Passfoto.",
-            ),
-            ("ersterteilung-beratung", "Beratung zur Ersterteilung", 15, False, True, ""),
-        ],
-    ),
-]
 MUNICIPALITIES = [
-    ("burglengenfeld", "Stadt Burglengenfeld", "BY", "town", BURGLENGENFELD_OFFICES),
-    ("landkreis-regensburg", "Landkreis Regensburg", "BY", "county", REGENSBURG_OFFICES),
+    ("burglengenfeld", "Stadt Burglengenfeld", "BY", "town"),
+    ("landkreis-regensburg", "Landkreis Regensburg", "BY", "county"),
 ]
 # Plan and billing details (handed to billing on onboarding); Leitweg-IDs for the e-invoice.
 DEMO_BILLING = {
@@ -183,12 +43,14 @@ DEMO_BILLING = {
         },
     ),
 }
-# Mon–Fri 08:00–12:00, Thursday also 14:00–18:00.
-DEMO_WINDOWS = [(d, time(8), time(12)) for d in range(5)] + [(3, time(14), time(18))]
 
 
-def seed_demo(*, say: Callable[[str], None] = lambda m: None) -> None:
-    connection.set_schema_to_public()
+def demo_municipalities_seed(
+    *, say: Callable[[str], None] = lambda m: None
+) -> Iterator[Municipality]:
+    """The vendor account, then each demo municipality (onboarded unless it exists), yielded
+    one by one so the caller can fill it before the next one is announced."""
+    tenancy.activate_public()
     if not User.objects.filter(email=VENDOR_EMAIL).exists():
         user_create(
             email=VENDOR_EMAIL,
@@ -197,7 +59,7 @@ def seed_demo(*, say: Callable[[str], None] = lambda m: None) -> None:
             full_name="Demo Vendor",
         )
         say(f"vendor {VENDOR_EMAIL}")
-    for slug, name, state, kind, offices in MUNICIPALITIES:
+    for slug, name, state, kind in MUNICIPALITIES:
         tenant = Municipality.objects.filter(schema_name=slug).first()
         if tenant is None:
             tenant = municipality_onboard(
@@ -214,47 +76,4 @@ def seed_demo(*, say: Callable[[str], None] = lambda m: None) -> None:
                 ),
                 progress=say,
             )
-        with schema_context(tenant.schema_name):
-            _seed_offices(slug, offices, say)
-        say(f"{name}: {tenant.url()}")
-
-
-@transaction.atomic
-def _seed_offices(slug: str, offices: list, say: Callable[[str], None]) -> None:
-    for order, (office_slug, name, description, prefix, services) in enumerate(offices):
-        office, created = Office.objects.get_or_create(
-            slug=office_slug,
-            defaults={
-                "name": name,
-                "description": description,
-                "ticket_prefix": prefix,
-                "order": order,
-                "languages": ["de", "en"],
-                "address": "Rathaus, Erdgeschoss",
-            },
-        )
-        if created:
-            for weekday, start, end in DEMO_WINDOWS:
-                OpeningWindow.objects.create(office=office, weekday=weekday, start=start, end=end)
-        for s_order, (s_slug, s_name, minutes, in_person, video, bring) in enumerate(services):
-            Service.objects.get_or_create(
-                office=office,
-                slug=s_slug,
-                defaults={
-                    "name": s_name,
-                    "duration_minutes": minutes,
-                    "offers_in_person": in_person,
-                    "offers_video": video,
-                    "what_to_bring": bring,
-                    "order": s_order,
-                },
-            )
-        email = f"staff.{office_slug}@{slug}.example.org"
-        if not User.objects.filter(email=email).exists():
-            staff_account_create(
-                email=email,
-                password=STAFF_PASSWORD,
-                office_slugs=[office_slug],
-                full_name=f"Sachbearbeitung {name}",
-            )
-            say(f"  staff {email}")
+        yield tenant

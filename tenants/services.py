@@ -10,8 +10,9 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
-from django_tenants.utils import schema_context, schema_exists
+from django_tenants.utils import schema_exists
 
+from platform_core import tenancy
 from platform_core.audit import audit, diff
 from platform_core.models import User
 from platform_core.services import set_password_mail_send, user_create
@@ -107,7 +108,7 @@ def municipality_onboard(
     all or nothing. PostgreSQL DDL is transactional, so a failure at any step rolls the
     schema back together with the rows."""
     say = progress or (lambda message: None)
-    connection.set_schema_to_public()
+    tenancy.activate_public()
     data = onboarding_validate(data)
     started = time.monotonic()
     try:
@@ -128,7 +129,7 @@ def municipality_onboard(
                 obj=tenant,
                 changes={"slug": data.slug, "domains": list(data.domains), "plan": data.plan},
             )
-            with schema_context(tenant.schema_name):
+            with tenancy.tenant_context(tenant):
                 admin = user_create(
                     email=data.admin_email, role=User.Role.ADMIN, password=data.admin_password
                 )
@@ -146,16 +147,16 @@ def municipality_onboard(
                 ),
             )
     except BaseException:
-        connection.set_schema_to_public()
+        tenancy.activate_public()
         _drop_orphan_schema(data.slug)
         raise
-    connection.set_schema_to_public()
+    tenancy.activate_public()
     say(f"Done in {time.monotonic() - started:.2f} s: {tenant.url()}")
     return tenant
 
 
 def _send_set_password(tenant: Municipality, admin: User, base_url: str) -> None:
-    with schema_context(tenant.schema_name):
+    with tenancy.tenant_context(tenant):
         set_password_mail_send(user=admin, base_url=base_url, organisation=tenant.name)
 
 

@@ -19,10 +19,11 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from platform_core import tenancy
 from platform_core.audit import audit
 from platform_core.errors import ApiError
 from platform_core.models import User
@@ -68,10 +69,6 @@ MAX_SIGNALS_PER_SESSION = 1000
 _SET, _CHANGED, _CLEARED, _GENERATED = "set", "changed", "cleared", "generated"
 
 
-def _tenant_time_zone() -> str:
-    return getattr(connection.tenant, "time_zone", None) or settings.TIME_ZONE
-
-
 def _queue_service(name: str) -> Callable[..., Any] | None:
     """scheduling.queue_services.<name> if that module and function exist (they are written
     in parallel by the waiting-room work; until then the waiting room is simply not told)."""
@@ -109,7 +106,7 @@ def video_session_open(
         title=title,
         duration_minutes=duration_minutes,
         start=start,
-        time_zone=_tenant_time_zone(),
+        time_zone=str(tenancy.local_tz()),
     )
     try:
         session.save()
@@ -543,7 +540,7 @@ def video_integration_register_webhooks(*, acting_user: User | None = None) -> l
     integration = VideoIntegration.objects.filter(provider="webex").first()
     if integration is None:
         return []
-    target = webhook_target_url(connection.schema_name)
+    target = webhook_target_url(tenancy.current_schema())
     ids = WebexProvider(integration).register_webhooks(target_url=target)
     with transaction.atomic():
         VideoIntegration.objects.filter(pk=integration.pk).update(webhook_ids=ids)

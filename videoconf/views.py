@@ -19,13 +19,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_tenants.utils import schema_context
 
+from platform_core import tenancy
 from platform_core.error_codes import PARSE_ERROR
 from platform_core.errors import ApiError
 from platform_core.middleware import suspended_response
 from platform_core.request_input import BadInput, json_loads
-from tenants.models import Municipality
 from videoconf import error_codes, selectors, services
 from videoconf.forms import VideoIntegrationForm
 from videoconf.models import VideoIntegration, VideoSession
@@ -185,12 +184,12 @@ def signal(request: HttpRequest, key: str) -> HttpResponse:
 @require_POST
 def webex_webhook(request: HttpRequest, tenant_slug: str) -> HttpResponse:
     """Webex events of one municipality; verified with its own webhook secret."""
-    tenant = Municipality.objects.filter(schema_name=tenant_slug).first()
+    tenant = tenancy.tenant_by_slug(tenant_slug)
     if tenant is None:
         return _json_error(_("Unknown municipality."), error_codes.WEBHOOK_UNKNOWN_TENANT, 404)
     if tenant.is_suspended:
         return suspended_response(request, tenant)
-    with schema_context(tenant.schema_name):
+    with tenancy.tenant_context(tenant):
         integration = VideoIntegration.objects.filter(provider="webex").first()
         if integration is None:
             return _json_error(

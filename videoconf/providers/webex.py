@@ -20,13 +20,13 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django_tenants.utils import schema_context
 
+from platform_core import tenancy
 from platform_core.request_input import BadInput, json_loads
 from videoconf import error_codes
 from videoconf.models import VideoIntegration, VideoSession
@@ -128,7 +128,7 @@ class DatabaseTokenProvider:
         clock: Callable[[], datetime] = timezone.now,
     ) -> None:
         self._pk = integration_pk
-        self._schema = connection.schema_name
+        self._schema = tenancy.current_schema()
         self._api_base = api_base
         self._timeout = timeout
         self._leeway = leeway
@@ -137,7 +137,7 @@ class DatabaseTokenProvider:
         self._rejected: str | None = None
 
     def get_token(self) -> str:
-        with schema_context(self._schema):
+        with tenancy.tenant_context(self._schema):
             token = self._usable(VideoIntegration.objects.get(pk=self._pk))
             if token is None:
                 token = self._refresh()
@@ -150,7 +150,7 @@ class DatabaseTokenProvider:
 
     def force_refresh(self) -> str:
         """Refresh now (used by "test connection" to prove the refresh token works)."""
-        with schema_context(self._schema):
+        with tenancy.tenant_context(self._schema):
             row = VideoIntegration.objects.get(pk=self._pk)
             self._rejected = _secret(row, "access_token") or None
             token = self._refresh()
@@ -337,7 +337,7 @@ class WebexProvider:
                     old_ids.discard(hook.get("id"))
             for leftover in old_ids:  # e.g. registered with another target URL
                 client.delete_webhook(str(leftover))
-            slug = connection.schema_name
+            slug = tenancy.current_schema()
             return [
                 str(
                     client.create_webhook(

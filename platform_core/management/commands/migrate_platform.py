@@ -9,6 +9,8 @@ from django.core.management.base import BaseCommand
 from django.db import connection
 from django_tenants.utils import schema_exists
 
+from platform_core import tenancy
+
 
 class Command(BaseCommand):
     help = "Migrate public, the tenant template and all municipalities."
@@ -25,7 +27,7 @@ class Command(BaseCommand):
             "migrate_schemas", shared=True, interactive=False, verbosity=max(0, verbosity - 1)
         )
         base = settings.TENANT_BASE_SCHEMA
-        connection.set_schema_to_public()
+        tenancy.activate_public()
         if not schema_exists(base):
             with connection.cursor() as cursor:
                 cursor.execute(f'CREATE SCHEMA "{base}"')
@@ -45,5 +47,5 @@ class Command(BaseCommand):
             executor=opts["executor"],
             verbosity=max(0, verbosity - 1),
         )
-        connection.set_schema_to_public()
+        tenancy.activate_public()
         self.stdout.write(self.style.SUCCESS("All schemas migrated."))

@@ -4,11 +4,10 @@ period (CONTRACT.md §2) and print what was removed, per municipality."""
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand
-from django.db import connection
-from django_tenants.utils import get_public_schema_name
 
+from platform_core import tenancy
 from scheduling.purge import personal_data_purge
-from tenants.models import Municipality
+from tenants.selectors import municipality_list
 
 
 class Command(BaseCommand):
@@ -24,19 +23,19 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, tenants=None, **options) -> None:
-        connection.set_schema_to_public()
-        qs = Municipality.objects.exclude(schema_name=get_public_schema_name()).order_by(
-            "schema_name"
+        tenancy.activate_public()
+        qs = (
+            municipality_list().exclude(schema_name=tenancy.public_schema()).order_by("schema_name")
         )
         if tenants:
             qs = qs.filter(schema_name__in=tenants)
         total_tickets = total_appointments = 0
         for municipality in qs:
-            connection.set_tenant(municipality)
+            tenancy.activate(municipality)
             try:
                 result = personal_data_purge(retention_days=municipality.data_retention_days)
             finally:
-                connection.set_schema_to_public()
+                tenancy.activate_public()
             total_tickets += result.tickets
             total_appointments += result.appointments
             self.stdout.write(

@@ -3,11 +3,10 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import IntegrityError
-from django_tenants.utils import schema_context
 
+from offices.services import staff_account_create
+from platform_core import tenancy
 from platform_core.commands import validation_to_command_error
-from tenants.models import Municipality
-from tenants.staffing import staff_account_create
 
 
 class Command(BaseCommand):
@@ -22,10 +21,10 @@ class Command(BaseCommand):
         parser.add_argument("--name", default="")
 
     def handle(self, *args, **opts):
-        tenant = Municipality.objects.filter(schema_name=opts["tenant"]).first()
+        tenant = tenancy.tenant_by_slug(opts["tenant"])
         if tenant is None:
             raise CommandError(f"No municipality “{opts['tenant']}”.")
-        with schema_context(tenant.schema_name):
+        with tenancy.tenant_context(tenant):
             try:
                 user = staff_account_create(
                     email=opts["email"],
