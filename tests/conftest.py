@@ -88,7 +88,7 @@ def real_clock() -> Iterator[None]:
     import time_machine
     from time_machine import escape_hatch
 
-    if not escape_hatch.is_travelling():
+    if not escape_hatch.is_travelling():  # the clock is real already (escape_hatch would raise)
         yield
         return
     with time_machine.travel(escape_hatch.time.time(), tick=True):
